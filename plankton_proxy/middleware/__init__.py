@@ -1,0 +1,1 @@
+"""Paste filters of the proxy, one module per filter (see each module's docstring)."""
