@@ -1,0 +1,50 @@
+from setuptools import find_packages, setup
+
+setup(
+    name='plankton_proxy',
+    version='0.1.0',
+    description='Glance v1 API in front of a Synnefo Plankton image registry',
+    long_description=open('README.rst').read(),
+    long_description_content_type='text/x-rst',
+    license='Apache-2.0',
+    python_requires='>=3.9',
+    packages=find_packages(exclude=['tests', 'tests.*', 'benchmarks', 'benchmarks.*']),
+    include_package_data=True,
+    install_requires=[
+        'WebOb>=1.8',
+        'PasteDeploy>=3.0',
+        'requests>=2.28',
+        'eventlet>=0.36',
+    ],
+    extras_require={
+        'test': [
+            'pytest>=8',
+            'psutil>=5.9',
+            # The real clients our users run, driven by the tests.
+            'python-glanceclient>=2.17,<2.18',
+            'openstacksdk>=4,<5',
+            'python-openstackclient>=7',
+            'python-swiftclient>=4',
+        ],
+    },
+    entry_points={
+        'console_scripts': [
+            'plankton-proxy = plankton_proxy.cli:main',
+        ],
+        'paste.app_factory': [
+            'forward = plankton_proxy.forward:app_factory',
+            'backend = plankton_proxy.backend.app:app_factory',
+        ],
+        'paste.filter_factory': [
+            'versions = plankton_proxy.middleware.versions:filter_factory',
+        ],
+        'pytest11': [
+            'plankton_proxy = plankton_proxy.testing',
+        ],
+    },
+    classifiers=[
+        'Programming Language :: Python :: 3',
+        'Framework :: Paste',
+        'Topic :: Internet :: WWW/HTTP :: WSGI :: Middleware',
+    ],
+)
