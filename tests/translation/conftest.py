@@ -1,0 +1,85 @@
+"""Fixtures for the translation filter tests.
+
+Until the embedded backend, ``forward`` and ``versions`` land in main, the
+pipeline under test is: a minimal version-prefix shim (what ``versions``
+does to PATH_INFO/SCRIPT_NAME) -> the translation filters -> the in-memory
+``FakePlankton`` (which stands for ``forward`` + a Plankton upstream).
+"""
+
+import socket
+import threading
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+
+from plankton_proxy.middleware import (glance_errors, glance_images, glance_lists,
+                                       glance_members, glance_normalize)
+from tests.translation.fake_plankton import FakePlankton, USERS
+
+ALICE_TOKEN = 'demo-token-alice'
+BOB_TOKEN = 'demo-token-bob'
+ALICE = USERS[ALICE_TOKEN]
+BOB = USERS[BOB_TOKEN]
+
+
+class VersionShim(object):
+    """Strip /v1 (/v1.0, /v1.1) into SCRIPT_NAME, as the lead's versions filter."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get('PATH_INFO', '')
+        for prefix in ('/v1.0', '/v1.1', '/v1'):
+            if path == prefix or path.startswith(prefix + '/'):
+                environ['SCRIPT_NAME'] = environ.get('SCRIPT_NAME', '') + prefix
+                environ['PATH_INFO'] = path[len(prefix):]
+                break
+        environ['plankton_proxy.api_version'] = 'v1'
+        return self.app(environ, start_response)
+
+
+def build_pipeline(upstream, **conf):
+    app = upstream
+    for module in (glance_images, glance_members, glance_lists, glance_normalize,
+                   glance_errors):
+        app = module.filter_factory({}, **conf)(app)
+    return VersionShim(app)
+
+
+@pytest.fixture(params=['s16', 's13'])
+def dialect(request):
+    return request.param
+
+
+@pytest.fixture
+def upstream(dialect):
+    return FakePlankton(dialect=dialect)
+
+
+@pytest.fixture
+def pipeline(upstream, dialect):
+    return build_pipeline(upstream, upstream_dialect=dialect)
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def live_proxy(upstream, dialect):
+    """The pipeline served on loopback by a threaded WSGI server: its base URL."""
+    app = build_pipeline(upstream, upstream_dialect=dialect, list_cache_ttl='30')
+    server = make_server('127.0.0.1', 0, app, server_class=_ThreadingServer,
+                         handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield 'http://127.0.0.1:%d' % server.server_port
+    server.shutdown()
+    server.server_close()
