@@ -189,8 +189,8 @@ class GlanceImages(object):
                    % (tr.quote(where[0]), tr.quote(where[1]),
                       tr.quote(where[2], safe='/'), where[1], where[2]))
         return c.glance_error(
-            501, 'This proxy does not serve image data. The data of image %s '
-            'lives at %s.%s' % (image['id'], location, how), environ)
+            501, 'Image download is not implemented by this proxy: the data of '
+            'image %s lives at %s.%s' % (image['id'], location, how), environ)
 
     # -- create -------------------------------------------------------------
 

@@ -6,7 +6,7 @@ does to PATH_INFO/SCRIPT_NAME) -> the translation filters -> the in-memory
 ``FakePlankton`` (which stands for ``forward`` + a Plankton upstream).
 """
 
-import socket
+import json
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -31,6 +31,17 @@ class VersionShim(object):
 
     def __call__(self, environ, start_response):
         path = environ.get('PATH_INFO', '')
+        if path in ('', '/', '/versions'):
+            host = 'http://%s' % environ['HTTP_HOST']
+            body = json.dumps({'versions': [
+                {'id': 'v1.1', 'status': 'CURRENT',
+                 'links': [{'rel': 'self', 'href': host + '/v1/'}]},
+                {'id': 'v1.0', 'status': 'SUPPORTED',
+                 'links': [{'rel': 'self', 'href': host + '/v1/'}]}]}).encode()
+            start_response('300 Multiple Choices',
+                           [('Content-Type', 'application/json'),
+                            ('Content-Length', str(len(body)))])
+            return [body]
         for prefix in ('/v1.0', '/v1.1', '/v1'):
             if path == prefix or path.startswith(prefix + '/'):
                 environ['SCRIPT_NAME'] = environ.get('SCRIPT_NAME', '') + prefix
