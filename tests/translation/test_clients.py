@@ -101,7 +101,7 @@ def test_glance_cli(live_proxy, upstream, dialect):
     assert r.returncode == 0, r.stderr
     r = glance(live_proxy, 'image-download', '--file', '/dev/null', image_id)
     assert r.returncode == 1 and 'not implemented' in r.stderr
-    assert 'pithos://%s/images/cli%%20disk.img' % ALICE in r.stderr
+    assert 'pithos://%s/images/cli disk.img' % ALICE in r.stderr
     r = glance(live_proxy, 'member-create', image_id, BOB)
     assert r.returncode == 0, r.stderr
     r = glance(live_proxy, 'member-list', '--image-id', image_id)
