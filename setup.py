@@ -10,6 +10,10 @@ setup(
     python_requires='>=3.9',
     packages=find_packages(exclude=['tests', 'tests.*', 'benchmarks', 'benchmarks.*']),
     include_package_data=True,
+    # The deploy file and demo users, found by `plankton-proxy serve` here
+    # when the project is installed rather than run from a checkout.
+    data_files=[('share/plankton-proxy', ['paste.ini']),
+                ('share/plankton-proxy/etc', ['etc/users.conf'])],
     install_requires=[
         'WebOb>=1.8',
         'PasteDeploy>=3.0',
