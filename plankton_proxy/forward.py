@@ -2,7 +2,7 @@
 
 It knows nothing of Glance or Plankton.  It sends the method, ``PATH_INFO``
 (appended to the upstream base URL), the query string, the end-to-end headers
-and the body to the configured upstream over a pooled ``requests`` session, and
+and the body to the configured upstream over a pool of kept-alive connections, and
 streams the answer back.  Bodies stream both ways, chunked or sized, and are
 never held whole in memory.
 
@@ -29,13 +29,12 @@ breaks the protocol, 504 when it does not answer in time, 400 for a path that
 would leave the upstream base (``.`` or ``..`` segments, no leading ``/``).
 """
 
-import http.cookiejar
 import logging
+import types
 from urllib.parse import quote, urlsplit
 
-import requests
-import requests.adapters
 import urllib3
+import urllib3.connectionpool
 from webob.util import status_reasons
 
 from plankton_proxy.errors import error_response
@@ -47,6 +46,14 @@ HOP_BY_HOP = frozenset((
     'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate',
     'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
 ))
+
+#: Methods retried once when the upstream drops the connection before or
+#: while answering (a stale pooled connection, a reset): reads only, never
+#: a request with a body.
+IDEMPOTENT_READS = frozenset(('GET', 'HEAD'))
+READ_RETRY = urllib3.Retry(total=1, connect=1, read=1, status=0, other=0,
+                           redirect=False, raise_on_status=False,
+                           allowed_methods=IDEMPOTENT_READS)
 
 #: CGI variables that carry request headers without the ``HTTP_`` prefix.
 CGI_HEADERS = {'CONTENT_TYPE': 'Content-Type', 'CONTENT_LENGTH': 'Content-Length'}
@@ -60,12 +67,13 @@ def _true(value):
 
 
 class _SizedBody(object):
-    """A file-like view of ``wsgi.input`` that tells requests its length,
-    so the body goes upstream with Content-Length, read a chunk at a time."""
+    """A file-like view of ``wsgi.input`` that stops at Content-Length, so
+    the body goes upstream sized, read a chunk at a time, and a client that
+    sends less than it announced fails the request instead of hanging it."""
 
     def __init__(self, stream, length):
         self._stream = stream
-        self.len = length
+
         self._left = length
 
     def read(self, size=-1):
@@ -98,23 +106,25 @@ class ForwardApp(object):
         if parts.scheme not in ('http', 'https') or not parts.netloc:
             raise ValueError('forward: "upstream" must be an http(s) URL, got %r'
                              % upstream)
-        self.upstream = upstream.rstrip('/')
-        self.timeout = (float(conf.get('connect_timeout', 5)),
-                        float(conf.get('read_timeout', 60)))
-        ca_file = (conf.get('ca_file') or '').strip()
-        self.verify = ca_file or _true(conf.get('verify_tls', 'true'))
+        self.base_path = parts.path.rstrip('/')
         self.chunk_size = int(conf.get('chunk_size', 65536))
-        pool_size = int(conf.get('pool_size', 32))
-        self.session = requests.Session()
-        # Only what the client sent goes upstream: no proxies or netrc from
-        # the environment, no cookies kept between callers.
-        self.session.trust_env = False
-        self.session.cookies.set_policy(_NoCookies())
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=1, pool_maxsize=pool_size, max_retries=0,
-            pool_block=False)
-        self.session.mount('http://', adapter)
-        self.session.mount('https://', adapter)
+        tls = {}
+        if parts.scheme == 'https':
+            ca_file = (conf.get('ca_file') or '').strip()
+            verify = _true(conf.get('verify_tls', 'true'))
+            tls = {'cert_reqs': 'CERT_REQUIRED' if verify else 'CERT_NONE'}
+            if ca_file:
+                tls['ca_certs'] = ca_file
+        # One pool to the one upstream: every request goes to this host and
+        # port, whatever the request says (urllib3 directly rather than a
+        # requests Session: the same pool, less work per request, which the
+        # hop budget of decision 21 needs).
+        self.pool = urllib3.connectionpool.connection_from_url(
+            '%s://%s' % (parts.scheme, parts.netloc),
+            maxsize=int(conf.get('pool_size', 32)), block=False,
+            timeout=urllib3.Timeout(connect=float(conf.get('connect_timeout', 5)),
+                                    read=float(conf.get('read_timeout', 60))),
+            retries=False, **tls)
 
     # -- request -------------------------------------------------------
 
@@ -128,7 +138,7 @@ class ForwardApp(object):
         # PATH_INFO is decoded latin-1 per PEP 3333; send it as the bytes the
         # client sent, quoted, so nothing in it is read as a new URL part.
         raw = path.encode('latin-1')
-        url = self.upstream + quote(raw, safe=PATH_SAFE)
+        url = self.base_path + quote(raw, safe=PATH_SAFE)
         query = environ.get('QUERY_STRING')
         if query:
             url += '?' + quote(query, safe="=&;:@!$'()*+,/?-._~%")
@@ -150,7 +160,7 @@ class ForwardApp(object):
             headers[name] = value
         connection = headers.get('Connection', '')
         dropped = set(HOP_BY_HOP).union(t.strip().lower() for t in connection.split(','))
-        # Host names the upstream (requests sets it); 100-continue was
+        # Host names the upstream (the pool sets it); 100-continue was
         # already answered to the client by our own server.
         dropped.update(('host', 'expect'))
         headers = {k: v for k, v in headers.items() if k.lower() not in dropped}
@@ -185,28 +195,34 @@ class ForwardApp(object):
 
     @staticmethod
     def _response_headers(upstream_resp):
-        raw = upstream_resp.raw.headers
-        connection = raw.get('Connection', '')
+        headers = upstream_resp.headers
+        connection = headers.get('Connection', '')
         dropped = set(HOP_BY_HOP).union(t.strip().lower() for t in connection.split(','))
-        return [(name, value) for name, value in raw.items()
+        return [(name, value) for name, value in headers.items()
                 if name.lower() not in dropped]
 
     def _body_iter(self, upstream_resp):
+        done = False
         try:
-            for data in upstream_resp.raw.stream(self.chunk_size, decode_content=False):
+            for data in upstream_resp.stream(self.chunk_size, decode_content=False):
                 if data:
                     yield data
+            done = True
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             # Headers are gone already: all that is left is to cut the body
             # short, so the client sees a truncated reply, never a silent one.
             LOG.warning('upstream broke mid-body: %s', exc.__class__.__name__)
             raise
         finally:
-            upstream_resp.close()
+            if done:
+                upstream_resp.release_conn()
+            else:
+                # Client gone or upstream broken: this connection is not reusable.
+                upstream_resp.close()
 
     def __call__(self, environ, start_response):
-        url = self._target_url(environ)
-        if url is None:
+        path = self._target_url(environ)
+        if path is None:
             return error_response(400, 'Invalid request path.', environ)(
                 environ, start_response)
         headers = self._request_headers(environ)
@@ -214,31 +230,36 @@ class ForwardApp(object):
         if error is not None:
             return error(environ, start_response)
         method = environ['REQUEST_METHOD']
+        retries = READ_RETRY if body is None and method in IDEMPOTENT_READS else False
         try:
-            upstream_resp = self.session.request(
-                method, url, headers=headers, data=body, stream=True,
-                allow_redirects=False, timeout=self.timeout, verify=self.verify)
-        except requests.exceptions.Timeout:
-            return error_response(
-                504, 'The image registry did not answer in time.', environ,
-                {'Retry-After': '5'})(environ, start_response)
-        except (requests.exceptions.RequestException, OSError) as exc:
-            LOG.warning('upstream request failed: %s', exc.__class__.__name__)
-            return error_response(
-                502, 'The image registry could not be reached.', environ,
-                {'Retry-After': '5'})(environ, start_response)
-        code = upstream_resp.status_code
+            upstream_resp = self.pool.urlopen(
+                method, path, body=body, headers=headers, retries=retries,
+                redirect=False, assert_same_host=True, preload_content=False,
+                decode_content=False, chunked=isinstance(body, types.GeneratorType))
+        except (urllib3.exceptions.TimeoutError, urllib3.exceptions.MaxRetryError) as exc:
+            reason = getattr(exc, 'reason', exc)
+            if isinstance(reason, urllib3.exceptions.TimeoutError) and \
+                    not isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
+                return error_response(
+                    504, 'The image registry did not answer in time.', environ,
+                    {'Retry-After': '5'})(environ, start_response)
+            return self._unreachable(environ, start_response, reason)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return self._unreachable(environ, start_response, exc)
+        code = upstream_resp.status
         status = '%d %s' % (code, upstream_resp.reason or status_reasons.get(code, 'Unknown'))
         start_response(status, self._response_headers(upstream_resp))
         if method == 'HEAD':
-            upstream_resp.close()
+            upstream_resp.release_conn()
             return []
         return self._body_iter(upstream_resp)
 
-
-class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    def set_ok(self, cookie, request):
-        return False
+    @staticmethod
+    def _unreachable(environ, start_response, exc):
+        LOG.warning('upstream request failed: %s', exc.__class__.__name__)
+        return error_response(
+            502, 'The image registry could not be reached.', environ,
+            {'Retry-After': '5'})(environ, start_response)
 
 
 def app_factory(global_conf, **local_conf):
