@@ -73,7 +73,6 @@ class _SizedBody(object):
 
     def __init__(self, stream, length):
         self._stream = stream
-
         self._left = length
 
     def read(self, size=-1):
