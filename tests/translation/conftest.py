@@ -6,7 +6,9 @@ does to PATH_INFO/SCRIPT_NAME) -> the translation filters -> the in-memory
 ``FakePlankton`` (which stands for ``forward`` + a Plankton upstream).
 """
 
+import contextlib
 import json
+import os
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -83,14 +85,57 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def live_proxy(upstream, dialect):
-    """The pipeline served on loopback by a threaded WSGI server: its base URL."""
-    app = build_pipeline(upstream, upstream_dialect=dialect, list_cache_ttl='30')
+class Prefix(object):
+    """Mount an app under a path prefix (``/image/v1.0``, as Synnefo does)."""
+
+    def __init__(self, app, prefix):
+        self.app = app
+        self.prefix = prefix
+
+    def __call__(self, environ, start_response):
+        path = environ.get('PATH_INFO', '')
+        if not path.startswith(self.prefix + '/'):
+            start_response('404 Not Found', [('Content-Length', '0')])
+            return [b'']
+        environ['SCRIPT_NAME'] = self.prefix
+        environ['PATH_INFO'] = path[len(self.prefix):]
+        return self.app(environ, start_response)
+
+
+@contextlib.contextmanager
+def serve_wsgi(app):
     server = make_server('127.0.0.1', 0, app, server_class=_ThreadingServer,
                          handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield 'http://127.0.0.1:%d' % server.server_port
-    server.shutdown()
-    server.server_close()
+    try:
+        yield 'http://127.0.0.1:%d' % server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+PASTE_INI = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), 'paste.ini')
+
+
+@pytest.fixture
+def live_proxy(upstream, dialect, plankton_server, tmp_path):
+    """``plankton-proxy serve`` (the shipped paste.ini: versions, the glance
+    filters, forward) in front of the fake Plankton served on loopback at
+    ``/image/v1.0``; -> the proxy's base URL."""
+    config = tmp_path / 'paste.ini'
+    text = open(PASTE_INI).read().replace('upstream_dialect = s16',
+                                          'upstream_dialect = %s' % dialect)
+    config.write_text(text)
+    with serve_wsgi(Prefix(upstream, '/image/v1.0')) as url:
+        proxy = plankton_server(upstream=url + '/image/v1.0', config=str(config))
+        yield proxy.url
+
+
+@pytest.fixture
+def inproc_proxy(upstream, dialect):
+    """The filters + fake Plankton in this process, served on loopback."""
+    app = build_pipeline(upstream, upstream_dialect=dialect)
+    with serve_wsgi(app) as url:
+        yield url
