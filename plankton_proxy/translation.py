@@ -120,6 +120,14 @@ FIELDS = {
                              create='drop', update='drop', default=None),
 }
 
+#: Per-dialect exceptions to the create/update rules above.
+#: S13 (and 0.14-0.15) check x-image-meta-size against the file themselves;
+#: S16+ refuse any size header, so the proxy compares it after registering.
+DIALECT_RULES = {
+    's13': {('size', 'create'): 'send'},
+    's16': {},
+}
+
 #: Glance's order of fields in HEAD replies and JSON (cosmetic).
 GLANCE_FIELD_ORDER = ['id', 'name', 'status', 'disk_format', 'container_format',
                       'size', 'virtual_size', 'checksum', 'created_at', 'updated_at',
@@ -439,6 +447,11 @@ class Translator(object):
                    container_format_map=parse_map(conf.get('container_formats')),
                    unknown_status=conf.get('unknown_status', DEFAULT_GLANCE_STATUS))
 
+    def rule(self, field, operation):
+        """How ``field`` of a Glance request is treated on ``operation``."""
+        return DIALECT_RULES[self.dialect].get((field, operation),
+                                               FIELDS[field][operation])
+
     # -- formats ----------------------------------------------------------
 
     def disk_format_to_plankton(self, value):
@@ -593,8 +606,8 @@ class Translator(object):
         headers = []
         fields = meta.fields
         for field, value in fields.items():
-            rule = FIELDS[field][operation]
-            if rule != 'send':
+            rule = self.rule(field, operation)
+            if rule != 'send' or value is None:
                 continue
             pname = FIELDS[field]['plankton']
             if field == 'disk_format':
@@ -607,6 +620,8 @@ class Translator(object):
                 value = quote_location(value)
             elif field == 'name':
                 value = plankton_quote(value)
+            else:
+                value = str(value)
             headers.append((PLANKTON_META_PREFIX + pname.replace('_', '-'), value))
         props = self.plankton_properties(meta, operation, current)
         for key, value in props.items():
@@ -619,7 +634,7 @@ class Translator(object):
         """The Plankton property set to send (user and reserved keys)."""
         new_reserved = {}
         for field, value in meta.fields.items():
-            if FIELDS[field][operation] == 'reserved' and value is not None:
+            if self.rule(field, operation) == 'reserved' and value is not None:
                 key = RESERVED_PROPERTIES[field]
                 if isinstance(value, bool):
                     value = render_plankton_bool(value)

@@ -242,10 +242,15 @@ class GlanceImages(object):
                     environ)
         headers = self.translator.plankton_headers(meta, 'create')
         resp = c.subrequest(self.app, environ, 'POST', '/images/', headers=headers)
+        size = fields.get('size')
+        if resp.status_int == 400 and size is not None and 'Invalid size' in \
+                tr.plankton_error_message(resp.body, resp.content_type):
+            return c.glance_error(
+                409, 'Provided image size must match the stored image size. '
+                '(provided size: %d)' % size, environ)
         if resp.status_int >= 400:
             return c.upstream_error(resp, environ, 'write')
         image = self.translator.image_from_plankton_headers(resp.headerlist)
-        size = fields.get('size')
         if size is not None and size != image['size']:
             if not self.allow_reregister:
                 c.subrequest(self.app, environ, 'DELETE', '/images/%s' % image['id'])

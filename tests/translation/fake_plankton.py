@@ -251,6 +251,8 @@ class FakePlankton(object):
             return self.fault(403, 'forbidden', '')
         if 'size' in fields and self.dialect == 's16':
             return self.fault(400, 'badRequest', "Invalid 'size' field")
+        if 'size' in fields and fields['size'] != str(len(f.data)):
+            return Response(status=400, body=b'Invalid size')
         if 'checksum' in fields and fields['checksum'] != 'ab' * 32:
             return self.fault(400, 'badRequest', 'Invalid checksum field')
         public = fields.get('is_public', '').lower() == 'true'
