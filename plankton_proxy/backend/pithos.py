@@ -33,28 +33,31 @@ MAX_OBJECT_NAME = 1024
 # -- sharing and metadata headers ---------------------------------------------------
 
 def parse_sharing(value):
-    """``read=a,b;write=c`` → (read list, write list).  '*' in read collapses it."""
-    read, write = [], []
-    value = value.strip()
+    """``read=a,b;write=c`` → (read list, write list), the way Pithos reads it.
+
+    Spaces and ``~`` are ignored, names lower-cased, ``*`` collapses a list to
+    ``['*']``, and a name in both lists stays only in the write list.
+    """
+    value = value.replace('~', '').replace(' ', '')
+    lists = {}
     if not value:
-        return read, write
+        return [], []
     for part in value.split(';'):
-        part = part.strip()
-        if not part:
-            continue
         kind, sep, names = part.partition('=')
-        kind = kind.strip().lower()
         if not sep or kind not in ('read', 'write'):
-            raise BadRequest('Bad X-Object-Sharing header value')
-        target = read if kind == 'read' else write
+            raise BadRequest('Bad X-Object-Sharing header value: missing prefix')
+        found = []
         for name in names.split(','):
-            name = name.strip().lower()
-            if not name:
-                raise BadRequest('Bad X-Object-Sharing header value')
-            if name not in target:
-                target.append(name)
-    if '*' in read:
-        read = ['*']
+            name = name.lower()
+            if name and name not in found:
+                found.append(name)
+        if '*' in found:
+            found = ['*']
+        if not found:
+            raise BadRequest('Bad X-Object-Sharing header value: invalid length')
+        lists[kind] = found
+    write = lists.get('write', [])
+    read = [name for name in lists.get('read', []) if name == '*' or name not in write]
     return read, write
 
 
@@ -143,7 +146,7 @@ def parse_ranges(header, size):
             last = int(end) if end else size - 1
         except ValueError:
             return None
-        if first < 0 or last < first:
+        if end and last < first:
             return None
         if first >= size or last >= size:
             raise RangeNotSatisfiable('Requested range not satisfiable')
@@ -458,6 +461,7 @@ class PithosAPI:
             'X-Object-Version-Timestamp': http_date(record.mtime),
             'X-Object-Modified-By': record.modified_by,
             'Accept-Ranges': 'bytes',
+            'Available': '1',
         }
         for key, value in record.meta.items():
             headers['X-Object-Meta-' + key] = quote_header(value)
@@ -619,7 +623,7 @@ class PithosAPI:
         if_none = req.headers.get('If-None-Match')
         if if_none and existing is not None and (
                 if_none.strip() == '*' or existing.md5 in if_none):
-            raise PreconditionFailed('Resource exists')
+            raise PreconditionFailed('Resource exists or ETag matches')
         if_match = req.headers.get('If-Match')
         if if_match and if_match.strip() != '*' and (
                 existing is None or existing.md5 not in if_match):
