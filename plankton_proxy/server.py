@@ -69,10 +69,14 @@ def listen(host, port, backlog=128):
     return eventlet.listen((host, port), backlog=backlog)
 
 
-def spawn_server(sock, app, name, client_timeout=300, max_clients=1024):
-    """Serve ``app`` on ``sock`` in a green thread and return it."""
+def spawn_server(sock, app, name, client_timeout=300, max_clients=1024, environ_fix=True):
+    """Serve ``app`` on ``sock`` in a green thread and return it.
+
+    ``environ_fix=False`` leaves eventlet's environ as it is: the embedded
+    backend wants that, since a real Synnefo behind nginx drops underscore
+    header names just the same."""
     return eventlet.spawn(
-        eventlet.wsgi.server, sock, EventletEnvironFix(app),
+        eventlet.wsgi.server, sock, EventletEnvironFix(app) if environ_fix else app,
         log=_AccessLog('plankton_proxy.access.' + name),
         socket_timeout=client_timeout,
         max_size=max_clients,

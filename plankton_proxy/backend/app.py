@@ -1,0 +1,110 @@
+"""The embedded backend as one WSGI application: Plankton + Pithos + Astakos identity.
+
+``make_app()`` builds it; ``app_factory`` is the Paste Deploy entry point
+(``use = egg:plankton_proxy#backend``).  Nothing here depends on a particular WSGI
+server: the command ``python -m plankton_proxy.backend`` serves it with eventlet.
+"""
+
+import logging
+import sys
+import traceback
+
+from webob import Request
+
+from .faults import Fault, InternalServerError, ItemNotFound, PlainFault
+from .httputil import ClientDisconnected, json_response
+from .identity import IdentityAPI, ServiceCatalog, Users, load_users
+from .pithos import PithosAPI
+from .plankton import PlanktonAPI
+from .store import Store
+
+__all__ = ['BackendApp', 'make_app', 'load_users', 'app_factory']
+
+LOG = logging.getLogger(__name__)
+DIALECTS = ('s16', 's13')
+S16_IMAGE_MOUNTS = ('/image/v1.0', '/image/v1')
+S13_IMAGE_MOUNTS = ('/plankton', '/image/v1.0', '/image/v1')
+
+
+class BackendApp:
+    """Routes a request to the identity, object-store or image service."""
+
+    def __init__(self, store, users, dialect='s16', paginate=True, public_url=None):
+        if dialect not in DIALECTS:
+            raise ValueError('dialect must be one of %s, not %r' % (DIALECTS, dialect))
+        self.store = store
+        self.users = users
+        self.dialect = dialect
+        self.catalog = ServiceCatalog(public_url)
+        self.identity = IdentityAPI(users, self.catalog)
+        self.pithos = PithosAPI(store, users, self.catalog)
+        s13 = dialect == 's13'
+        self.plankton = PlanktonAPI(store, users, s13=s13, paginate=paginate)
+        self.image_mounts = S13_IMAGE_MOUNTS if s13 else S16_IMAGE_MOUNTS
+
+    def __call__(self, environ, start_response):
+        req = Request(environ)
+        try:
+            resp = self.dispatch(req)
+        except (Fault, PlainFault) as fault:
+            resp = fault.response(req.method)
+        except ClientDisconnected:
+            resp = PlainFault(400, 'Incomplete request body').response(req.method)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            resp = InternalServerError('Unexpected error').response(req.method)
+        return resp(environ, start_response)
+
+    def dispatch(self, req):
+        path = req.path_info
+        for prefix, service in (('/identity/v2.0', self.identity),
+                                ('/object-store/v1', self.pithos)):
+            if path == prefix or path.startswith(prefix + '/'):
+                return service.handle(req, path[len(prefix):])
+        for mount in self.image_mounts:
+            if path == mount or path.startswith(mount + '/'):
+                return self.plankton.handle(req, path[len(mount) + 1:],
+                                            req.script_name + mount)
+        if self.dialect == 's16' and path.rstrip('/') in ('/image', '/image/versions',
+                                                          '/image.json'):
+            return self.versions(req)
+        raise ItemNotFound('Not found')
+
+    def versions(self, req):
+        root = self.catalog.base_url(req) + '/image'
+        media = [{'base': 'application/json',
+                  'type': 'application/vnd.openstack.compute.v1.0+json'}]
+        return json_response({'versions': [
+            {'id': version, 'status': 'CURRENT',
+             'links': [{'rel': 'self', 'href': '%s/%s/' % (root, version)}],
+             'media_types': media}
+            for version in ('v1.0', 'v1')]})
+
+    def close(self):
+        self.store.close()
+
+
+def make_app(data_dir=None, users=None, dialect='s16', paginate=True, public_url=None):
+    """The backend WSGI app.  ``data_dir`` None or ``':memory:'`` keeps nothing on disk
+    beyond a temporary directory; ``users`` maps token → user UUID."""
+    store = Store(data_dir)
+    return BackendApp(store, Users(users or {}), dialect=dialect, paginate=paginate,
+                      public_url=public_url)
+
+
+def _as_bool(value):
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ('1', 'true', 'yes', 'on')
+
+
+def app_factory(global_conf, **local_conf):
+    """Paste Deploy: options ``data_dir``, ``users`` (a users file), ``dialect``,
+    ``paginate``, ``public_url``."""
+    users_file = local_conf.get('users')
+    return make_app(
+        data_dir=local_conf.get('data_dir') or None,
+        users=load_users(users_file) if users_file else {},
+        dialect=local_conf.get('dialect', 's16'),
+        paginate=_as_bool(local_conf.get('paginate', True)),
+        public_url=local_conf.get('public_url') or None)
