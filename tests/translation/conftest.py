@@ -14,6 +14,8 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+import requests
+from urllib.parse import quote
 
 from plankton_proxy.middleware import (glance_errors, glance_images, glance_lists,
                                        glance_members, glance_normalize)
@@ -23,6 +25,7 @@ ALICE_TOKEN = 'demo-token-alice'
 BOB_TOKEN = 'demo-token-bob'
 ALICE = USERS[ALICE_TOKEN]
 BOB = USERS[BOB_TOKEN]
+TOKENS = {uuid: token for token, uuid in USERS.items()}
 
 
 class VersionShim(object):
@@ -119,18 +122,52 @@ PASTE_INI = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), 'paste.ini')
 
 
-@pytest.fixture
-def live_proxy(upstream, dialect, plankton_server, tmp_path):
-    """``plankton-proxy serve`` (the shipped paste.ini: versions, the glance
-    filters, forward) in front of the fake Plankton served on loopback at
-    ``/image/v1.0``; -> the proxy's base URL."""
+class LiveStack(object):
+    """A running proxy and a way to put files into the Pithos behind it."""
+
+    def __init__(self, url, pithos_url, upstream=None):
+        self.url = url
+        self.pithos_url = pithos_url      # None: the fake Plankton (no Pithos)
+        self.upstream = upstream
+
+    def add_file(self, account, container, path, data=b'x' * 1024):
+        if self.upstream is not None:
+            return self.upstream.add_file(account, container, path, data)
+        token = TOKENS[account]
+        base = '%s/%s/%s' % (self.pithos_url, account, container)
+        r = requests.put(base, headers={'X-Auth-Token': token})
+        assert r.status_code in (201, 202), r.text
+        r = requests.put(base + '/' + quote(path), data=data,
+                         headers={'X-Auth-Token': token,
+                                  'Content-Type': 'application/octet-stream'})
+        assert r.status_code == 201, r.text
+        return 'pithos://%s/%s/%s' % (account, container, path)
+
+
+def _config(tmp_path, dialect):
     config = tmp_path / 'paste.ini'
     text = open(PASTE_INI).read().replace('upstream_dialect = s16',
                                           'upstream_dialect = %s' % dialect)
     config.write_text(text)
+    return str(config)
+
+
+@pytest.fixture
+def live_proxy(dialect, plankton_server, tmp_path):
+    """``plankton-proxy serve`` (the shipped paste.ini: versions, the glance
+    filters, forward) in front of the embedded backend in ``dialect``."""
+    proxy = plankton_server(config=_config(tmp_path, dialect),
+                            args=['--dialect', dialect])
+    yield LiveStack(proxy.url, proxy.backend_url + '/object-store/v1')
+
+
+@pytest.fixture
+def fake_live_proxy(upstream, dialect, plankton_server, tmp_path):
+    """The same, in front of the fake Plankton of this directory."""
     with serve_wsgi(Prefix(upstream, '/image/v1.0')) as url:
-        proxy = plankton_server(upstream=url + '/image/v1.0', config=str(config))
-        yield proxy.url
+        proxy = plankton_server(upstream=url + '/image/v1.0',
+                                config=_config(tmp_path, dialect))
+        yield LiveStack(proxy.url, None, upstream)
 
 
 @pytest.fixture

@@ -26,15 +26,15 @@ def glance_lib(base):
     return Client('1', endpoint=base, token=ALICE_TOKEN)
 
 
-def register(upstream, client, name, **kw):
-    loc = upstream.add_file(ALICE, 'images', name + '.img')
+def register(stack, client, name, **kw):
+    loc = stack.add_file(ALICE, 'images', name + '.img')
     return client.images.create(name=name, location=loc, disk_format='raw',
                                 container_format='bare', **kw)
 
 
-def test_glanceclient_create_show_update_delete(live_proxy, upstream, dialect):
-    gc = glance_lib(live_proxy)
-    im = register(upstream, gc, 'lib é', properties={'os_distro': 'débian', 'k': 'v=w'},
+def test_glanceclient_create_show_update_delete(live_proxy, dialect):
+    gc = glance_lib(live_proxy.url)
+    im = register(live_proxy, gc, 'lib é', properties={'os_distro': 'débian', 'k': 'v=w'},
                   min_ram=512, min_disk=2, is_public=False)
     assert im.status == 'active'
     assert im.properties == {'os_distro': 'débian', 'k': 'v=w'}
@@ -60,9 +60,9 @@ def test_glanceclient_create_show_update_delete(live_proxy, upstream, dialect):
         gc.images.get(im.id)
 
 
-def test_glanceclient_paging(live_proxy, upstream):
-    gc = glance_lib(live_proxy)
-    ids = {register(upstream, gc, 'img-%02d' % i).id for i in range(7)}
+def test_glanceclient_paging(live_proxy):
+    gc = glance_lib(live_proxy.url)
+    ids = {register(live_proxy, gc, 'img-%02d' % i).id for i in range(7)}
     seen = [im.id for im in gc.images.list(page_size=2)]
     assert sorted(seen) == sorted(ids)
     names = [im.name for im in gc.images.list(page_size=3, sort_key='name',
@@ -71,9 +71,9 @@ def test_glanceclient_paging(live_proxy, upstream):
     assert [im.name for im in gc.images.list(filters={'name': 'img-03'})] == ['img-03']
 
 
-def test_glance_cli(live_proxy, upstream, dialect):
-    loc = upstream.add_file(ALICE, 'images', 'cli disk.img')
-    r = glance(live_proxy, 'image-create', '--name', 'cli img', '--disk-format', 'raw',
+def test_glance_cli(live_proxy, dialect):
+    loc = live_proxy.add_file(ALICE, 'images', 'cli disk.img')
+    r = glance(live_proxy.url, 'image-create', '--name', 'cli img', '--disk-format', 'raw',
                '--container-format', 'bare', '--location', loc,
                '--property', 'os_distro=débian', '--min-ram', '64')
     assert r.returncode == 0, r.stderr
@@ -81,50 +81,50 @@ def test_glance_cli(live_proxy, upstream, dialect):
     image_id = [l.split('|')[2].strip() for l in r.stdout.splitlines()
                 if l.startswith('| id ')][0]
     # re-registration of the same location: 409 naming the image
-    r = glance(live_proxy, 'image-create', '--name', 'again', '--disk-format', 'raw',
+    r = glance(live_proxy.url, 'image-create', '--name', 'again', '--disk-format', 'raw',
                '--container-format', 'bare', '--location', loc)
     assert r.returncode == 1 and image_id in r.stderr
     assert 'already registered' in r.stderr
     for i in range(7):
-        upl = upstream.add_file(ALICE, 'images', 'p%d' % i)
-        assert glance(live_proxy, 'image-create', '--name', 'p%d' % i, '--disk-format',
+        upl = live_proxy.add_file(ALICE, 'images', 'p%d' % i)
+        assert glance(live_proxy.url, 'image-create', '--name', 'p%d' % i, '--disk-format',
                       'raw', '--container-format', 'bare',
                       '--location', upl).returncode == 0
-    r = glance(live_proxy, 'image-list', '--page-size', '2')
+    r = glance(live_proxy.url, 'image-list', '--page-size', '2')
     assert r.returncode == 0, r.stderr
     assert sum(1 for l in r.stdout.splitlines() if ' p' in l) == 7
-    r = glance(live_proxy, 'image-show', image_id)
+    r = glance(live_proxy.url, 'image-show', image_id)
     assert r.returncode == 0, r.stderr
     assert 'disk_format' in r.stdout and '| raw ' in r.stdout
     assert 'min_ram' in r.stdout and '64' in r.stdout
-    r = glance(live_proxy, 'image-show', 'cli img')       # by name
+    r = glance(live_proxy.url, 'image-show', 'cli img')       # by name
     assert r.returncode == 0, r.stderr
-    r = glance(live_proxy, 'image-download', '--file', '/dev/null', image_id)
+    r = glance(live_proxy.url, 'image-download', '--file', '/dev/null', image_id)
     assert r.returncode == 1 and 'not implemented' in r.stderr
     assert 'pithos://%s/images/cli disk.img' % ALICE in r.stderr
-    r = glance(live_proxy, 'member-create', image_id, BOB)
+    r = glance(live_proxy.url, 'member-create', image_id, BOB)
     assert r.returncode == 0, r.stderr
-    r = glance(live_proxy, 'member-list', '--image-id', image_id)
+    r = glance(live_proxy.url, 'member-list', '--image-id', image_id)
     assert r.returncode == 0 and BOB in r.stdout and ALICE not in r.stdout
-    r = glance(live_proxy, 'member-delete', image_id, BOB)
+    r = glance(live_proxy.url, 'member-delete', image_id, BOB)
     assert r.returncode == 0, r.stderr
-    r = glance(live_proxy, 'member-list', '--image-id', image_id)
+    r = glance(live_proxy.url, 'member-list', '--image-id', image_id)
     assert BOB not in r.stdout
-    r = glance(live_proxy, 'image-show', '00000000-0000-0000-0000-000000000000')
+    r = glance(live_proxy.url, 'image-show', '00000000-0000-0000-0000-000000000000')
     assert r.returncode == 1 and 'No image with a name or ID' in r.stderr
     if dialect == 's16':
-        r = glance(live_proxy, 'image-delete', image_id)
+        r = glance(live_proxy.url, 'image-delete', image_id)
         assert r.returncode == 0 and not r.stdout.strip(), r.stdout + r.stderr
-        r = glance(live_proxy, 'image-show', image_id)
+        r = glance(live_proxy.url, 'image-show', image_id)
         assert r.returncode == 1
 
 
-def test_glance_cli_update_purge(live_proxy, upstream):
-    gc = glance_lib(live_proxy)
-    im = register(upstream, gc, 'upd', properties={'a': '1', 'b': '2'})
+def test_glance_cli_update_purge(live_proxy):
+    gc = glance_lib(live_proxy.url)
+    im = register(live_proxy, gc, 'upd', properties={'a': '1', 'b': '2'})
     r = subprocess.run(['script', '-qec', ' '.join([
         os.path.join(VENV_BIN, 'glance'), '--os-image-api-version', '1',
-        '--os-image-url', live_proxy, '--os-auth-token', ALICE_TOKEN,
+        '--os-image-url', live_proxy.url, '--os-auth-token', ALICE_TOKEN,
         'image-update', im.id, '--name', "'renamed ä'", '--property', 'c=3']),
         '/dev/null'], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -132,7 +132,7 @@ def test_glance_cli_update_purge(live_proxy, upstream):
     assert got.properties == {'a': '1', 'b': '2', 'c': '3'}
     r = subprocess.run(['script', '-qec', ' '.join([
         os.path.join(VENV_BIN, 'glance'), '--os-image-api-version', '1',
-        '--os-image-url', live_proxy, '--os-auth-token', ALICE_TOKEN,
+        '--os-image-url', live_proxy.url, '--os-auth-token', ALICE_TOKEN,
         'image-update', im.id, '--purge-props', '--property', 'keep=1']),
         '/dev/null'], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -147,11 +147,11 @@ def sdk(base, prefix='/v1'):
 
 
 @pytest.mark.parametrize('prefix', ['/v1', ''])
-def test_openstacksdk(live_proxy, upstream, dialect, prefix):
-    gc = glance_lib(live_proxy)
-    ids = [register(upstream, gc, 'sdk-%02d' % i, properties={'p': str(i)}).id
+def test_openstacksdk(live_proxy, dialect, prefix):
+    gc = glance_lib(live_proxy.url)
+    ids = [register(live_proxy, gc, 'sdk-%02d' % i, properties={'p': str(i)}).id
            for i in range(30)]
-    conn = sdk(live_proxy, prefix)
+    conn = sdk(live_proxy.url, prefix)
     names = [i.name for i in conn.image.images()]
     assert len(names) == 30                    # next links past the default 25
     assert len([i.name for i in conn.image.images(limit=7)]) == 30
@@ -185,18 +185,18 @@ def osc(base, *args):
                           stdin=subprocess.DEVNULL)
 
 
-def test_openstack_cli(live_proxy, upstream, dialect):
+def test_openstack_cli(live_proxy, dialect):
     if not os.path.exists(os.path.join(VENV_BIN, 'openstack')):
         pytest.skip('no openstack CLI')
-    gc = glance_lib(live_proxy)
-    im = register(upstream, gc, 'osc-img', properties={'a': 'b'})
-    r = osc(live_proxy, 'image', 'list', '-f', 'json')
+    gc = glance_lib(live_proxy.url)
+    im = register(live_proxy, gc, 'osc-img', properties={'a': 'b'})
+    r = osc(live_proxy.url, 'image', 'list', '-f', 'json')
     assert r.returncode == 0, r.stderr
     assert [i['Name'] for i in json.loads(r.stdout)] == ['osc-img']
-    r = osc(live_proxy, 'image', 'show', im.id, '-f', 'json')
+    r = osc(live_proxy.url, 'image', 'show', im.id, '-f', 'json')
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)['name'] == 'osc-img'
-    r = osc(live_proxy, 'image', 'set', '--name', 'osc ä', '--min-ram', '64',
+    r = osc(live_proxy.url, 'image', 'set', '--name', 'osc ä', '--min-ram', '64',
             '--property', 'c=d', 'osc-img')
     assert r.returncode == 0, r.stderr
     got = gc.images.get(im.id)
@@ -205,5 +205,5 @@ def test_openstack_cli(live_proxy, upstream, dialect):
     assert [i.name for i in gc.images.list()] == ['osc ä']
     assert got.properties == {'a': 'b', 'c': 'd'}
     if dialect == 's16':
-        r = osc(live_proxy, 'image', 'delete', im.id)
+        r = osc(live_proxy.url, 'image', 'delete', im.id)
         assert r.returncode == 0, r.stderr
