@@ -18,12 +18,23 @@
 Member changes by somebody who may not change them -> 404, as Glance.
 Quota: more members than ``member_quota`` -> 413.
 
+When ``identity_url`` is set (``plankton-proxy serve`` sets it for the
+embedded backend), the caller's uuid is asked there (cached
+``identity_cache_ttl`` seconds) so that a non-owner sees only their own
+membership row, and ``shared-images`` shows only rows for images the caller
+owns or memberships of the caller (Glance's visibility, decision 12).
+Without it every reader sees all rows but the owner's.
+
 Configuration::
 
     [filter:glance_members]
     use = egg:plankton_proxy#glance_members
+    upstream_dialect = s16
     # Most members an image may have (negative: unlimited) -> 413.
     member_quota = 128
+    # Astakos-style identity service (POST <identity_url>/tokens); empty: none.
+    identity_url =
+    identity_cache_ttl = 60
 """
 
 import json
@@ -33,6 +44,7 @@ from webob import Response
 
 from plankton_proxy import translation as tr
 from plankton_proxy.middleware import _common as c
+from plankton_proxy.middleware._identity import CallerIdentity
 from plankton_proxy.middleware.glance_images import plankton_list
 
 #: Plankton routes member ids matching this only (plankton.md §1.2).
@@ -48,6 +60,11 @@ class GlanceMembers(object):
         self.translator = tr.Translator.from_conf(conf)
         self.quota = c.conf_int(conf, 'member_quota', tr.DEFAULT_MEMBER_QUOTA)
         self.locks = c.KeyedLocks()
+        self.identity = CallerIdentity(conf.get('identity_url') or None,
+                                       ttl=c.conf_float(conf, 'identity_cache_ttl', 60.0))
+
+    def caller(self, environ):
+        return self.identity.uuid(c.caller_token(environ))
 
     def __call__(self, environ, start_response):
         if c.is_upstream(environ):
@@ -132,6 +149,9 @@ class GlanceMembers(object):
         ids, error = self.members(environ, image)
         if error:
             return error
+        caller = self.caller(environ)
+        if caller is not None and caller != image.get('owner'):
+            ids = [m for m in ids if m == caller]
         return self.json_reply({'members': [{'member_id': m, 'can_share': False}
                                             for m in ids]})
 
@@ -142,6 +162,9 @@ class GlanceMembers(object):
         ids, error = self.members(environ, image)
         if error:
             return error
+        caller = self.caller(environ)
+        if caller is not None and caller not in (image.get('owner'), member):
+            ids = []
         if member not in ids:
             return c.glance_error(404, 'Membership could not be found.', environ)
         return self.json_reply({'member': {'member_id': member, 'can_share': False}})
@@ -246,9 +269,12 @@ class GlanceMembers(object):
         if resp.status_int != 200:
             return c.upstream_error(resp, environ, 'read')
         rows = []
+        caller = self.caller(environ)
         for item in plankton_list(resp):
             image = self.translator.image_from_plankton_json(item)
             if image.get('owner') == member:
+                continue
+            if caller is not None and caller not in (image.get('owner'), member):
                 continue
             ids, error = self.members(environ, image)
             if error:

@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from tests.translation.conftest import ALICE, ALICE_TOKEN, BOB
+from tests.translation.conftest import ALICE, ALICE_TOKEN, BOB, BOB_TOKEN
 
 VENV_BIN = os.path.dirname(sys.executable)
 
 
-def glance(base, *args, env=None):
+def glance(base, *args, token=ALICE_TOKEN):
     cmd = [os.path.join(VENV_BIN, 'glance'), '--os-image-api-version', '1',
-           '--os-image-url', base, '--os-auth-token', ALICE_TOKEN] + list(args)
+           '--os-image-url', base, '--os-auth-token', token] + list(args)
     e = dict(os.environ, HOME=os.environ.get('TMPDIR', '/tmp'))
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60,
                           stdin=subprocess.DEVNULL, env=e)
@@ -106,6 +106,13 @@ def test_glance_cli(live_proxy, dialect):
     assert r.returncode == 0, r.stderr
     r = glance(live_proxy.url, 'member-list', '--image-id', image_id)
     assert r.returncode == 0 and BOB in r.stdout and ALICE not in r.stdout
+    # bob (a member, not the owner) sees only his own row
+    r = glance(live_proxy.url, 'member-create', image_id, 'tenant-x')
+    assert r.returncode == 0, r.stderr
+    r = glance(live_proxy.url, 'member-list', '--image-id', image_id, token=BOB_TOKEN)
+    assert r.returncode == 0 and BOB in r.stdout and 'tenant-x' not in r.stdout
+    r = glance(live_proxy.url, 'member-list', '--tenant-id', BOB)
+    assert r.returncode == 0 and image_id in r.stdout
     r = glance(live_proxy.url, 'member-delete', image_id, BOB)
     assert r.returncode == 0, r.stderr
     r = glance(live_proxy.url, 'member-list', '--image-id', image_id)

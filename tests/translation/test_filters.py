@@ -468,3 +468,35 @@ def test_error_shapes_html_and_head(pipeline):
     assert b'<h1>404 Not Found</h1>' in resp.body
     resp = call(pipeline, 'HEAD', '/v1/images/00000000-0000-0000-0000-000000000000')
     assert resp.status_int == 404 and resp.body == b''
+
+
+def test_members_visibility_with_identity(upstream, dialect, monkeypatch):
+    from plankton_proxy.middleware._identity import CallerIdentity
+    from tests.translation.fake_plankton import USERS
+    calls = []
+
+    def lookup(self, token):
+        calls.append(token)
+        return USERS.get(token)
+    monkeypatch.setattr(CallerIdentity, 'lookup', lookup)
+    app = build_pipeline(upstream, upstream_dialect=dialect,
+                         identity_url='http://identity.invalid/identity/v2.0')
+    im = create(app, upstream, 'vis')
+    base = '/v1/images/%s/members' % im['id']
+    for m in (BOB, 'tenant-x'):
+        assert call(app, 'PUT', base + '/' + m).status_int == 204
+    everyone = [{'member_id': BOB, 'can_share': False},
+                {'member_id': 'tenant-x', 'can_share': False}]
+    assert doc(call(app, 'GET', base)) == {'members': everyone}
+    # bob, a member, sees only his own row (decision 12)
+    assert doc(call(app, 'GET', base, token=BOB_TOKEN)) == {'members': everyone[:1]}
+    assert call(app, 'GET', base + '/tenant-x', token=BOB_TOKEN).status_int == 404
+    assert call(app, 'GET', base + '/' + BOB, token=BOB_TOKEN).status_int == 200
+    assert doc(call(app, 'GET', '/v1/shared-images/tenant-x', token=BOB_TOKEN)) == {
+        'shared_images': []}
+    assert doc(call(app, 'GET', '/v1/shared-images/' + BOB, token=BOB_TOKEN)) == {
+        'shared_images': [{'image_id': im['id'], 'can_share': False}]}
+    assert doc(call(app, 'GET', '/v1/shared-images/tenant-x')) == {
+        'shared_images': [{'image_id': im['id'], 'can_share': False}]}
+    assert set(calls) == {ALICE_TOKEN, BOB_TOKEN}     # cached per token
+    assert len(calls) == 2
