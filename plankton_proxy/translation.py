@@ -202,6 +202,7 @@ STATUS_REMAPS = [
     ('any', 400, r'API endpoint not found', 404),
     ('any', 400, r'^$', 404),          # S16+: non-UUID id -> 400 with an empty message
     ('any', 400, r'Image not found', 404),   # S13 asserts on unknown ids
+    ('any', 400, r'^File not found', 404),   # S13 register: no such Pithos file
     ('read', 403, None, 404),          # cannot read: existence not revealed
     ('members', 403, None, 404),       # member changes by a non-owner (row 33)
     ('write', 403, None, 403),         # visible but not writable: Glance's 403

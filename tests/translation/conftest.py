@@ -69,9 +69,49 @@ def dialect(request):
     return request.param
 
 
-@pytest.fixture
-def upstream(dialect):
-    return FakePlankton(dialect=dialect)
+class EmbeddedUpstream(object):
+    """The project's embedded backend, in process, seen as forward sees it:
+    paths relative to ``/image/v1.0``.  ``add_file`` goes through its Pithos."""
+
+    def __init__(self, dialect):
+        from plankton_proxy.backend.app import make_app
+        self.dialect = dialect
+        self.app = make_app(users=dict(USERS), dialect=dialect)
+        self.requests = []
+
+    def __call__(self, environ, start_response):
+        from webob import Request
+        req = Request(environ)
+        self.requests.append((req.method, req.path_info, req.query_string))
+        environ['PATH_INFO'] = '/image/v1.0' + environ.get('PATH_INFO', '')
+        environ['SCRIPT_NAME'] = ''
+        return self.app(environ, start_response)
+
+    def add_file(self, account, container, path, data=b'x' * 1024):
+        from webob import Request
+        token = TOKENS[account]
+        base = '/object-store/v1/%s/%s' % (account, container)
+        r = Request.blank(base, method='PUT', headers={'X-Auth-Token': token})
+        assert r.get_response(self.app).status_int in (201, 202)
+        r = Request.blank(base + '/' + quote(path), method='PUT', body=data,
+                          headers={'X-Auth-Token': token,
+                                   'Content-Type': 'application/octet-stream'})
+        resp = r.get_response(self.app)
+        assert resp.status_int == 201, resp.body
+        return 'pithos://%s/%s/%s' % (account, container, path)
+
+    def close(self):
+        self.app.close()
+
+
+@pytest.fixture(params=['fake', 'embedded'])
+def upstream(request, dialect):
+    if request.param == 'fake':
+        yield FakePlankton(dialect=dialect)
+        return
+    backend = EmbeddedUpstream(dialect)
+    yield backend
+    backend.close()
 
 
 @pytest.fixture

@@ -312,6 +312,7 @@ def test_update_s13_sends_the_whole_set():
     (400, 'API endpoint not found', 'read', 404),
     (400, '', 'read', 404),
     (400, 'Image not found', 'write', 404),
+    (400, 'File not found', 'write', 404),
     (400, 'Invalid disk format', 'write', 400),
     (400, 'Pithos+ resources cannot have more than 32 metadata items per domain',
      'write', 413),
