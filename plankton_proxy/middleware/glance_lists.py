@@ -19,9 +19,11 @@ listing (no ``marker``) always asks the upstream, and the following pages
 work.  When a page is cut, the reply carries
 ``"images_links": [{"rel": "next", "href": ...}]`` for openstacksdk.
 
-With ``upstream_paginates = true`` the query goes to the upstream as it is
-and only the reply is translated (for upstreams that page, such as the
-embedded backend's extension).
+With ``upstream_paginates = true``, unfiltered lists pass ``limit``,
+``marker``, ``sort_key`` and ``sort_dir`` to the upstream and only the reply
+is translated (for upstreams that page, such as the embedded backend's
+extension); filtered lists are still done in the proxy, since Plankton
+ignores filters.
 
 Configuration::
 
@@ -201,7 +203,8 @@ class GlanceLists(object):
 
     def list(self, environ, brief):
         q = self.parse(environ)
-        if self.paginates:
+        if self.paginates and not q['filters'] and not q['props']:
+            # Plankton ignores filters (S16+), so only unfiltered lists page upstream.
             return self.list_paginated(environ, q, brief)
         images, error = self.upstream_images(environ, use_cache=q['marker'] is not None)
         if error:
@@ -227,7 +230,9 @@ class GlanceLists(object):
         return self.render(environ, page, brief, q, more)
 
     def list_paginated(self, environ, q, brief):
-        query = urlencode(q['params'])
+        params = [(k, v) for k, v in q['params'] if k in ('marker', 'sort_key',
+                                                          'sort_dir')]
+        query = urlencode(params + [('limit', str(q['limit']))])
         resp = c.subrequest(self.app, environ, 'GET', '/images/detail', query=query)
         if resp.status_int != 200:
             return c.upstream_error(resp, environ, 'read')

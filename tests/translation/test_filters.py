@@ -500,3 +500,29 @@ def test_members_visibility_with_identity(upstream, dialect, monkeypatch):
         'shared_images': [{'image_id': im['id'], 'can_share': False}]}
     assert set(calls) == {ALICE_TOKEN, BOB_TOKEN}     # cached per token
     assert len(calls) == 2
+
+
+def test_upstream_paginates(dialect):
+    from tests.translation.conftest import EmbeddedUpstream
+    if dialect == 's13':
+        pytest.skip('the embedded backend pages only in its S16+ dialect')
+    up = EmbeddedUpstream(dialect)
+    app = build_pipeline(up, upstream_dialect=dialect, upstream_paginates='true')
+    for i in range(7):
+        create(app, up, 'pg%d' % i)
+    up.requests.clear()
+    seen, marker = [], None
+    while True:
+        q = 'limit=3&sort_key=name&sort_dir=asc' + ('&marker=' + marker if marker else '')
+        page = doc(call(app, 'GET', '/v1/images/detail?' + q))['images']
+        if not page:
+            break
+        seen += [i['name'] for i in page]
+        marker = page[-1]['id']
+    assert seen == ['pg%d' % i for i in range(7)]
+    queries = [r[2] for r in up.requests if r[1] == '/images/detail']
+    assert all('limit=3' in q for q in queries) and len(queries) == 4
+    # filters are still applied by the proxy
+    assert [i['name'] for i in doc(call(app, 'GET', '/v1/images/detail?name=pg3'))[
+        'images']] == ['pg3']
+    up.close()
