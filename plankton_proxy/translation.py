@@ -210,14 +210,6 @@ STATUS_REMAPS = [
 ]
 #: Pithos says this when an image has too many metadata items.
 PLANKTON_OVERLIMIT_RE = re.compile(r'more than \d+ metadata items', re.I)
-#: Plankton faults whose code is kept while their message is re-rendered.
-PLANKTON_FAULT_NAMES = {'badRequest', 'unauthorized', 'forbidden', 'itemNotFound',
-                        'notAllowed', 'overLimit', 'internalServerError', 'fault',
-                        'conflict', 'lengthRequired', 'preconditionFailed',
-                        'requestEntityTooLarge', 'badMediaType',
-                        'rangeNotSatisfiable', 'unprocessableEntity',
-                        'notImplemented', 'serviceUnavailable', 'featureNotEnabled',
-                        'notModified', 'computeFault'}
 
 # ---------------------------------------------------------------------------
 # List parameters (glance-v1.md §7)
@@ -334,13 +326,6 @@ def parse_glance_time(value):
             continue
         return dt.astimezone(timezone.utc).replace(tzinfo=None)
     raise Invalid('Unrecognized changes-since value')
-
-
-def map_plankton_status(value, dialect='s16'):
-    if value is None or value == '':
-        return DEFAULT_GLANCE_STATUS
-    return PLANKTON_TO_GLANCE_STATUS.get(str(value).strip().lower(),
-                                         DEFAULT_GLANCE_STATUS)
 
 
 #: characters a header value may carry as they are

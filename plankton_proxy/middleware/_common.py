@@ -161,14 +161,6 @@ def subrequest(app, environ, method, path, headers=(), body=b'', query=''):
     return Request(env).get_response(app)
 
 
-def request_headers(environ):
-    """The client's request headers as (name, value) pairs, names dashed
-    where the server gave no hint (WSGI folds ``-`` and ``_``)."""
-    for key, value in environ.items():
-        if key.startswith('HTTP_'):
-            yield key[5:].lower().replace('_', '-'), value
-
-
 def meta_headers(environ):
     """The x-image-meta-* request headers with their field part as WSGI
     gives it (underscores, which equal dashes for Glance)."""
@@ -179,12 +171,6 @@ def meta_headers(environ):
             yield tr.GLANCE_PURGE_HEADER, value
         elif key == 'HTTP_X_GLANCE_API_COPY_FROM':
             yield tr.GLANCE_COPY_FROM_HEADER, value
-
-
-def fix_property_header_name(name):
-    """WSGI gives property keys with ``_`` for both ``-`` and ``_``; Glance
-    turns ``-`` into ``_`` anyway, so nothing is lost."""
-    return name
 
 
 def read_body(environ, limit=1 << 20):

@@ -29,7 +29,11 @@ Configuration::
 
     [filter:glance_members]
     use = egg:plankton_proxy#glance_members
+    # As for glance_images (they shape the images read for shared-images).
     upstream_dialect = s16
+    disk_formats = raw:diskdump
+    container_formats = aki:aki, ari:ari, ami:ami, bare:bare, ovf:ovf
+    unknown_status = active
     # Most members an image may have (negative: unlimited) -> 413.
     member_quota = 128
     # Astakos-style identity service (POST <identity_url>/tokens); empty: none.
