@@ -526,3 +526,26 @@ def test_upstream_paginates(dialect):
     assert [i['name'] for i in doc(call(app, 'GET', '/v1/images/detail?name=pg3'))[
         'images']] == ['pg3']
     up.close()
+
+
+def test_plankton_metadata_limit_is_413(pipeline, upstream, dialect):
+    if dialect == 's13':
+        pytest.skip('S13 has no per-domain metadata limit')
+    im = create(pipeline, upstream, 'many')
+    headers = {'x-glance-registry-purge-props': 'false'}
+    headers.update({'x-image-meta-property-k%02d' % i: 'v' for i in range(40)})
+    resp = call(pipeline, 'PUT', '/v1/images/' + im['id'], headers=headers)
+    assert resp.status_int == 413, resp.body
+    assert 'metadata items' in error_message(resp)
+
+
+def test_unreachable_upstream_is_glance_shaped():
+    from plankton_proxy.forward import app_factory
+    forward = app_factory({}, upstream='http://127.0.0.1:9/image/v1.0')
+    app = build_pipeline(forward)
+    for method, path in [('GET', '/v1/images/detail'),
+                         ('GET', '/v1/images/00000000-0000-0000-0000-000000000000'),
+                         ('PUT', '/v1/images/00000000-0000-0000-0000-000000000000')]:
+        resp = call(app, method, path, headers=SDK)
+        assert resp.status_int == 502, (method, path, resp.body)
+        assert error_message(resp)
