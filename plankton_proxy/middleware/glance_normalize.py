@@ -1,6 +1,7 @@
 """Normalise Glance v1 requests before the other translation filters.
 
-* percent-decodes glanceclient's ``X-Auth-Token`` (it quotes it);
+* percent-decodes glanceclient's ``X-Auth-Token`` (it quotes it), also for
+  the requests that pass through untranslated;
 * parses the image metadata of ``POST /images`` and ``PUT /images/<id>``
   once, into the canonical request metadata the other filters read from
   ``environ['plankton_proxy.request_meta']``:
@@ -41,7 +42,14 @@ class GlanceNormalize(object):
     def __call__(self, environ, start_response):
         if c.is_upstream(environ):
             return self.app(environ, start_response)
-        environ[c.TOKEN_KEY] = c.caller_token(environ)
+        token = c.caller_token(environ)
+        environ[c.TOKEN_KEY] = token
+        if token and token != environ.get('HTTP_X_AUTH_TOKEN'):
+            try:
+                token.encode('latin-1')
+                environ['HTTP_X_AUTH_TOKEN'] = token    # for pass-through requests
+            except UnicodeEncodeError:
+                pass
         kind, _, _ = c.route(environ.get('PATH_INFO', ''))
         method = environ['REQUEST_METHOD']
         if (kind == 'index' and method == 'POST') or (kind == 'image' and
