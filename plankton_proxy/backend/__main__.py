@@ -47,6 +47,16 @@ def main(argv=None):
     app = make_app(data_dir=None if args.in_memory else args.data_dir, users=users,
                    dialect=args.dialect, paginate=args.paginate,
                    public_url=args.public_url)
+    class Protocol(eventlet.wsgi.HttpProtocol):
+        """eventlet invents ``text/plain`` for a request without Content-Type; Pithos and
+        Plankton must see that it is missing (411 / 400), so drop the invention."""
+
+        def get_environ(self):
+            env = super().get_environ()
+            if self.headers.get('content-type') is None:
+                env.pop('CONTENT_TYPE', None)
+            return env
+
     sock = eventlet.listen((args.host, args.port))
     host, port = sock.getsockname()[:2]
 
@@ -58,7 +68,8 @@ def main(argv=None):
     print('plankton-backend listening on http://%s:%d' % (host, port), flush=True)
     try:
         eventlet.wsgi.server(sock, app, log_output=False, debug=False,
-                             capitalize_response_headers=False)
+                             capitalize_response_headers=False,
+                             protocol=Protocol)
     except (_Stop, KeyboardInterrupt):
         pass
     finally:
