@@ -78,8 +78,7 @@ class PlanktonAPI:
     def decorate(self, resp):
         """S16+ response headers: JSON Content-Type on everything, no caching."""
         if self.s13:
-            if 'Content-Type' not in resp.headers:
-                resp.headers['Content-Type'] = 'text/html; charset=utf-8'
+            resp.headers['Content-Type'] = 'text/html; charset=utf-8'   # Django's default
             return resp
         now = http_date(time.time())
         resp.headers['Content-Type'] = JSON_TYPE
