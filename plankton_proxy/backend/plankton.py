@@ -12,7 +12,7 @@ import time
 
 from webob import Response
 
-from .faults import (AuthServiceFault, BadRequest, Forbidden, InternalServerError,
+from .faults import (AuthServiceFault, BadRequest, Fault, Forbidden, InternalServerError,
                      ItemNotFound, NotAllowed, PlainFault, Unauthorized)
 from .httputil import empty_response, http_date, read_small_body
 from .images import (CONTAINER_FORMATS, DISK_FORMATS, PROPERTY_PREFIX, REGISTER_FIELDS,
@@ -69,7 +69,10 @@ class PlanktonAPI:
             if match:
                 if self.s13 and route == 'images' and path != 'images/':
                     break
-                resp = getattr(self, 'route_' + route)(req, *match.groups())
+                try:
+                    resp = getattr(self, 'route_' + route)(req, *match.groups())
+                except Fault as fault:       # JSON faults get the S16+ headers too
+                    resp = fault.response(req.method)
                 return self.decorate(resp)
         if self.s13:
             raise PlainFault(404, '<h1>Not Found</h1>')
