@@ -14,11 +14,10 @@ from webob import Response
 
 from .faults import (AuthServiceFault, BadRequest, Fault, Forbidden, InternalServerError,
                      ItemNotFound, NotAllowed, PlainFault, Unauthorized)
-from .httputil import empty_response, http_date, read_small_body
+from .httputil import empty_response, http_date, read_small_body, unquote_utf8
 from .images import (CONTAINER_FORMATS, DISK_FORMATS, PROPERTY_PREFIX, REGISTER_FIELDS,
                      SORT_KEYS, UPDATE_FIELDS, Image, ImageRequest, canonical_uuid,
                      is_image, parse_location)
-from .httputil import unquote_utf8
 from .pithos import can_read, can_write
 
 JSON_TYPE = 'application/json; charset=UTF-8'
