@@ -86,6 +86,10 @@ def main(argv=None):
     signal.signal(signal.SIGINT, stop)
     eventlet.spawn(watch_for_stop)
     print('plankton-backend listening on http://%s:%d' % (host, port), flush=True)
+    # Plankton answers lower-case x-image-meta-* names; eventlet warns when told not to
+    # capitalise them.
+    warnings.filterwarnings('ignore', message='capitalize_response_headers',
+                            category=DeprecationWarning)
     try:
         eventlet.wsgi.server(sock, app, log_output=False, debug=False,
                              capitalize_response_headers=False,

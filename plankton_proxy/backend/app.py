@@ -59,6 +59,8 @@ class BackendApp:
                                 ('/object-store/v1', self.pithos)):
             if path == prefix or path.startswith(prefix + '/'):
                 return service.handle(req, path[len(prefix):])
+        if path.startswith('/account/v1.0/'):
+            return self.identity.handle_account(req, path[len('/account/v1.0'):])
         for mount in self.image_mounts:
             if path == mount or path.startswith(mount + '/'):
                 return self.plankton.handle(req, path[len(mount) + 1:],
