@@ -191,19 +191,19 @@ class PlanktonAPI:
     # -- listing ----------------------------------------------------------------------
     def list_images(self, req, user, detail):
         params = req.GET
-        size_range = {}
-        for key in ('size_min', 'size_max'):
-            if key in params:
-                try:
-                    size_range[key] = int(params[key])
-                except ValueError:
-                    raise self.bad('Malformed request.', '400 Bad Request')
         sort_key = params.get('sort_key', 'created_at')
         if sort_key not in SORT_KEYS:
             raise self.bad("Invalid 'sort_key'")
         sort_dir = params.get('sort_dir', 'desc')
         if sort_dir not in ('asc', 'desc'):
             raise self.bad("Invalid 'sort_dir'")
+        size_range = {}
+        for key in ('size_max', 'size_min'):
+            if key in params:
+                try:
+                    size_range[key] = int(params[key])
+                except ValueError:
+                    raise self.bad('Malformed request.', '400 Bad Request')
         with self.store.transaction() as txn:
             records = [r for r in txn.objects_with_plankton()
                        if is_image(r) and self._listed(r, user)]

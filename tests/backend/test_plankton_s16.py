@@ -358,6 +358,10 @@ def test_lists(backend):
     assert resp.status_code == 400 and fault(resp, 'badRequest') == "Invalid 'sort_dir'"
     resp = user.request('GET', user.images + '/images/', params={'size_min': 'big'})
     assert resp.status_code == 400 and fault(resp, 'badRequest') == 'Malformed request.'
+    # the sort parameters are checked first
+    resp = user.request('GET', user.images + '/images/', params={'size_min': 'big',
+                                                                  'sort_dir': 'up'})
+    assert fault(resp, 'badRequest') == "Invalid 'sort_dir'"
 
 
 def test_paging_extension(backend_factory):
