@@ -511,7 +511,11 @@ class PithosAPI:
             resp.headers['Content-Length'] = str(size)
             return resp
         if ranges is None:
-            resp.app_iter = file_slices(data, [(0, size - 1)] if size else [])
+            if not size:
+                data.close()
+                resp.headers['Content-Length'] = '0'
+                return resp
+            resp.app_iter = file_slices(data, [(0, size - 1)])
             resp.headers['Content-Length'] = str(size)
             return resp
         resp.status = 206

@@ -493,3 +493,22 @@ def test_url_forms(alice):
             assert image_id in [i['id'] for i in resp.json()]
     versions = requests.get(alice.backend.url + '/image/')
     assert [v['id'] for v in versions.json()['versions']] == ['v1.0', 'v1']
+
+
+def test_non_ascii_location_and_name(alice):
+    from urllib.parse import quote
+    name = 'καλημέρα disk.img'
+    alice.put_object('v19', name, b'x')
+    resp = alice.register('v19', name, image_name=quote('ελληνικά'),
+                          location='pithos://%s/v19/%s' % (alice.uuid, quote(name)))
+    assert resp.headers['x-image-meta-location'] == 'pithos://%s/v19/%s' % (
+        alice.uuid, quote(name))
+    (image,) = [i for i in alice.detail() if i['id'] == resp.headers['x-image-meta-id']]
+    assert image['name'] == 'ελληνικά'
+    assert image['location'] == 'pithos://%s/v19/%s' % (alice.uuid, quote(name))
+
+
+def test_head_errors_have_no_body(alice):
+    resp = alice.head_image('00000000-0000-4000-8000-000000000000')
+    assert resp.status_code == 404 and resp.content == b''
+    assert resp.headers['Content-Type'] == JSON_TYPE
