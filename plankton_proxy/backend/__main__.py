@@ -50,16 +50,6 @@ def main(argv=None):
                    dialect=args.dialect, paginate=args.paginate,
                    public_url=args.public_url)
 
-    class Protocol(eventlet.wsgi.HttpProtocol):
-        """eventlet invents ``text/plain`` for a request without Content-Type; Pithos and
-        Plankton must see that it is missing (411 / 400), so drop the invention."""
-
-        def get_environ(self):
-            env = super().get_environ()
-            if self.headers.get('content-type') is None:
-                env.pop('CONTENT_TYPE', None)
-            return env
-
     sock = eventlet.listen((args.host, args.port))
     host, port = sock.getsockname()[:2]
 
@@ -92,8 +82,7 @@ def main(argv=None):
                             category=DeprecationWarning)
     try:
         eventlet.wsgi.server(sock, app, log_output=False, debug=False,
-                             capitalize_response_headers=False,
-                             protocol=Protocol)
+                             capitalize_response_headers=False)
     except KeyboardInterrupt:
         pass
     finally:

@@ -41,6 +41,7 @@ class BackendApp:
         self.image_mounts = S13_IMAGE_MOUNTS if s13 else S16_IMAGE_MOUNTS
 
     def __call__(self, environ, start_response):
+        _drop_invented_content_type(environ)
         req = Request(environ)
         try:
             resp = self.dispatch(req)
@@ -82,6 +83,17 @@ class BackendApp:
 
     def close(self):
         self.store.close()
+
+
+def _drop_invented_content_type(environ):
+    """eventlet.wsgi fills in ``CONTENT_TYPE: text/plain`` for a request that has no
+    Content-Type; Pithos (411) and Plankton (400) must see it missing.  eventlet also
+    leaves the raw header list in the environ, which tells the truth.  (Only an environ
+    key is read; other servers do not set it and are left alone.)"""
+    raw = environ.get('headers_raw')
+    if raw is not None and 'CONTENT_TYPE' in environ:
+        if not any(name.lower() == 'content-type' for name, _ in raw):
+            del environ['CONTENT_TYPE']
 
 
 def make_app(data_dir=None, users=None, dialect='s16', paginate=True, public_url=None):
