@@ -26,6 +26,9 @@ def parse_args(argv=None):
     parser.add_argument('--no-paginate', dest='paginate', action='store_false',
                         help='ignore limit and marker on image lists, like real Plankton')
     parser.add_argument('--public-url', help='base URL announced in the service catalog')
+    parser.add_argument('--etag', choices=('md5', 'merkle'), default='md5',
+                        help='Pithos ETag: the MD5 (PITHOS_UPDATE_MD5, default) or the '
+                             'Merkle hash (Synnefo >= 0.14 default)')
     return parser.parse_args(argv)
 
 
@@ -48,7 +51,7 @@ def main(argv=None):
     users = load_users(args.users) if args.users else {}
     app = make_app(data_dir=None if args.in_memory else args.data_dir, users=users,
                    dialect=args.dialect, paginate=args.paginate,
-                   public_url=args.public_url)
+                   public_url=args.public_url, update_md5=args.etag == 'md5')
 
     sock = eventlet.listen((args.host, args.port))
     host, port = sock.getsockname()[:2]

@@ -281,3 +281,19 @@ def test_non_ascii_names_round_trip(alice):
     alice.put_object('cuni', name, b'x')
     assert alice.request('GET', alice.account_url + '/cuni').text == name + '\n'
     assert alice.request('GET', alice.object_url('cuni', name)).content == b'x'
+
+
+def test_merkle_etags_when_update_md5_is_off(backend_factory):
+    from backend_helpers import ALICE, User
+    backend = backend_factory(extra_args=['--etag', 'merkle'])
+    alice = User(backend, *ALICE)
+    put = alice.put_object('cm', 'o', b'hello',
+                           headers={'ETag': hashlib.md5(b'hello').hexdigest()})
+    assert put.headers['ETag'] == merkle_hex(b'hello')
+    head = alice.request('HEAD', alice.object_url('cm', 'o'))
+    assert head.headers['ETag'] == head.headers['X-Object-Hash'] == merkle_hex(b'hello')
+    listing = alice.request('GET', alice.account_url + '/cm?format=json').json()
+    assert listing[0]['hash'] == ''
+    bad = alice.request('PUT', alice.object_url('cm', 'o'), data=b'x',
+                        headers={'Content-Type': 'a/b', 'ETag': merkle_hex(b'x')})
+    assert bad.status_code == 422     # a request ETag is still an MD5

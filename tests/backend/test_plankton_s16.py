@@ -512,3 +512,19 @@ def test_head_errors_have_no_body(alice):
     resp = alice.head_image('00000000-0000-4000-8000-000000000000')
     assert resp.status_code == 404 and resp.content == b''
     assert resp.headers['Content-Type'] == JSON_TYPE
+
+
+def test_queued_placeholder_then_data(alice):
+    """The proxy's queued-image flow (DECISIONS 5): 0-byte object, status stored,
+    the data PUT later keeps the id; the stored status stays until changed."""
+    image_id = alice.upload_image('v20', 'queued', b'', image_name='placeholder')
+    resp = update(alice, image_id, {'X-Image-Meta-Status': 'queued'})
+    assert resp.headers['x-image-meta-size'] == '0'
+    assert resp.headers['x-image-meta-status'] == 'UNKNOWN'
+    alice.put_object('v20', 'queued', b'real data')
+    head = alice.head_image(image_id)
+    assert head.headers['x-image-meta-size'] == '9'
+    (image,) = [i for i in alice.detail() if i['id'] == image_id]
+    assert image['status'] == 'queued'
+    resp = update(alice, image_id, {'X-Image-Meta-Status': 'AVAILABLE'})
+    assert resp.headers['x-image-meta-status'] == 'AVAILABLE'
