@@ -29,6 +29,9 @@ def parse_args(argv=None):
     parser.add_argument('--etag', choices=('md5', 'merkle'), default='md5',
                         help='Pithos ETag: the MD5 (PITHOS_UPDATE_MD5, default) or the '
                              'Merkle hash (Synnefo >= 0.14 default)')
+    parser.add_argument('--default-content-type', action='store_true',
+                        help='accept object PUTs without Content-Type (the swift CLI) as '
+                             'application/octet-stream instead of answering 411 like Pithos')
     return parser.parse_args(argv)
 
 
@@ -51,7 +54,8 @@ def main(argv=None):
     users = load_users(args.users) if args.users else {}
     app = make_app(data_dir=None if args.in_memory else args.data_dir, users=users,
                    dialect=args.dialect, paginate=args.paginate,
-                   public_url=args.public_url, update_md5=args.etag == 'md5')
+                   public_url=args.public_url, update_md5=args.etag == 'md5',
+                   require_content_type=not args.default_content_type)
 
     sock = eventlet.listen((args.host, args.port))
     host, port = sock.getsockname()[:2]

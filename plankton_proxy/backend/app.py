@@ -28,7 +28,7 @@ class BackendApp:
     """Routes a request to the identity, object-store or image service."""
 
     def __init__(self, store, users, dialect='s16', paginate=True, public_url=None,
-                 update_md5=True):
+                 update_md5=True, require_content_type=True):
         if dialect not in DIALECTS:
             raise ValueError('dialect must be one of %s, not %r' % (DIALECTS, dialect))
         self.store = store
@@ -36,7 +36,8 @@ class BackendApp:
         self.dialect = dialect
         self.catalog = ServiceCatalog(public_url)
         self.identity = IdentityAPI(users, self.catalog)
-        self.pithos = PithosAPI(store, users, self.catalog, update_md5=update_md5)
+        self.pithos = PithosAPI(store, users, self.catalog, update_md5=update_md5,
+                                require_content_type=require_content_type)
         s13 = dialect == 's13'
         self.plankton = PlanktonAPI(store, users, s13=s13, paginate=paginate)
         self.image_mounts = S13_IMAGE_MOUNTS if s13 else S16_IMAGE_MOUNTS
@@ -98,18 +99,21 @@ def _drop_invented_content_type(environ):
 
 
 def make_app(data_dir=None, users=None, dialect='s16', paginate=True, public_url=None,
-             update_md5=True):
+             update_md5=True, require_content_type=True):
     """The backend WSGI app.
 
     ``data_dir`` None or ``':memory:'`` keeps nothing on disk beyond a temporary
     directory; ``users`` maps token → user UUID; ``dialect`` is ``s16`` (Synnefo
     0.16–0.20) or ``s13``; ``paginate`` turns on limit/marker on image lists (s16 only);
     ``public_url`` is the base of the catalog's endpoints (default: the request's host);
-    ``update_md5=False`` makes Pithos ETags the Merkle hash, as in Synnefo ≥ 0.14.
+    ``update_md5=False`` makes Pithos ETags the Merkle hash, as in Synnefo ≥ 0.14;
+    ``require_content_type=False`` accepts object PUTs without Content-Type (the swift
+    CLI's uploads) as ``application/octet-stream`` instead of Pithos' 411.
     """
     store = Store(data_dir)
     return BackendApp(store, Users(users or {}), dialect=dialect, paginate=paginate,
-                      public_url=public_url, update_md5=update_md5)
+                      public_url=public_url, update_md5=update_md5,
+                      require_content_type=require_content_type)
 
 
 def _as_bool(value):
@@ -120,7 +124,7 @@ def _as_bool(value):
 
 def app_factory(global_conf, **local_conf):
     """Paste Deploy: options ``data_dir``, ``users`` (a users file), ``dialect``,
-    ``paginate``, ``public_url``, ``update_md5``."""
+    ``paginate``, ``public_url``, ``update_md5``, ``require_content_type``."""
     users_file = local_conf.get('users')
     return make_app(
         data_dir=local_conf.get('data_dir') or None,
@@ -128,4 +132,5 @@ def app_factory(global_conf, **local_conf):
         dialect=local_conf.get('dialect', 's16'),
         paginate=_as_bool(local_conf.get('paginate', True)),
         public_url=local_conf.get('public_url') or None,
-        update_md5=_as_bool(local_conf.get('update_md5', True)))
+        update_md5=_as_bool(local_conf.get('update_md5', True)),
+        require_content_type=_as_bool(local_conf.get('require_content_type', True)))

@@ -201,13 +201,16 @@ class _Unclosable:
 class PithosAPI:
     """Handles everything under ``/object-store/v1``."""
 
-    def __init__(self, store, users, catalog, update_md5=True):
+    def __init__(self, store, users, catalog, update_md5=True, require_content_type=True):
         self.store = store
         self.users = users
         self.catalog = catalog
         # PITHOS_UPDATE_MD5: the ETag is the data's MD5 (True, 0.13's default and what
         # Swift clients check) or the Merkle hash (False, the default from 0.14).
         self.update_md5 = update_md5
+        # Pithos answers 411 to a PUT without Content-Type (the swift CLI sends none);
+        # False takes application/octet-stream instead, as Swift would guess.
+        self.require_content_type = require_content_type
 
     def etag(self, record):
         return record.md5 if self.update_md5 else record.merkle
@@ -548,7 +551,9 @@ class PithosAPI:
                                      src_name, account, container, name)
         content_type = req.headers.get('Content-Type', '')
         if not content_type:
-            raise LengthRequired('Missing Content-Type header')
+            if self.require_content_type:
+                raise LengthRequired('Missing Content-Type header')
+            content_type = 'application/octet-stream'
         length = request_length(req.environ)
         meta = meta_from_request(req, 'X-Object-Meta-')
         sharing = req.headers.get('X-Object-Sharing')
