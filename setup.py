@@ -10,6 +10,10 @@ setup(
     python_requires='>=3.9',
     packages=find_packages(exclude=['tests', 'tests.*', 'benchmarks', 'benchmarks.*']),
     include_package_data=True,
+    # The deploy file and demo users, found by `plankton-proxy serve` here
+    # when the project is installed rather than run from a checkout.
+    data_files=[('share/plankton-proxy', ['paste.ini']),
+                ('share/plankton-proxy/etc', ['etc/users.conf'])],
     install_requires=[
         'WebOb>=1.8',
         'PasteDeploy>=3.0',
@@ -20,6 +24,9 @@ setup(
         'test': [
             'pytest>=8',
             'psutil>=5.9',
+            # A threaded WSGI server: the suite runs the pipeline on it too,
+            # so leaving eventlet stays a configuration change (decision 20).
+            'gunicorn>=22',
             # The real clients our users run, driven by the tests.
             'python-glanceclient>=2.17,<2.18',
             'openstacksdk>=4,<5',

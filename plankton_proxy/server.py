@@ -1,0 +1,109 @@
+"""Serve WSGI apps with eventlet: the default server of ``plankton-proxy``.
+
+Nothing here knows what the apps do; the apps know nothing of eventlet
+(decision 20), so the same paste pipeline runs under gunicorn or uwsgi too.
+"""
+
+import logging
+import signal
+
+import eventlet
+import eventlet.wsgi
+
+LOG = logging.getLogger(__name__)
+
+
+class _AccessLog(object):
+    """eventlet writes its access log to a file-like object; send it to logging.
+    Its lines carry the request line, never request headers, so no token."""
+
+    def __init__(self, name):
+        self.logger = logging.getLogger(name)
+
+    def write(self, line):
+        line = line.rstrip()
+        if line:
+            self.logger.info('%s', line)
+
+
+#: Header names with underscores that Glance clients send and we must see
+#: (``x-image-meta-disk_format``, ``x-glance-registry-purge-props``...).
+UNDERSCORE_PREFIXES = ('x-image-meta-', 'x-glance-')
+
+
+class EventletEnvironFix(object):
+    """Undo two things eventlet.wsgi does to the environ.
+
+    It drops every header whose name has an underscore (like nginx, gunicorn
+    >= 22 and Django), but glanceclient sends ``x-image-meta-disk_format``,
+    ``-is_public``, ``-min_ram``...; we restore those, and only those, from
+    the raw header list eventlet keeps.  And it fills in ``CONTENT_TYPE`` as
+    ``text/plain`` when the client sent none (openstacksdk's uploads), which
+    would then travel upstream as if the client had said so.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        raw = environ.get('headers_raw')
+        if raw is not None:
+            seen_type = False
+            for name, value in raw:
+                lname = name.lower()
+                if lname == 'content-type':
+                    seen_type = True
+                elif '_' in name and lname.startswith(UNDERSCORE_PREFIXES):
+                    key = 'HTTP_' + name.upper().replace('-', '_')
+                    if key in environ:
+                        environ[key] += ',' + value
+                    else:
+                        environ[key] = value
+            if not seen_type:
+                environ.pop('CONTENT_TYPE', None)
+        return self.app(environ, start_response)
+
+
+def listen(host, port, backlog=128):
+    """Open a listening socket; port 0 picks a free one."""
+    return eventlet.listen((host, port), backlog=backlog)
+
+
+def spawn_server(sock, app, name, client_timeout=300, max_clients=1024, environ_fix=True):
+    """Serve ``app`` on ``sock`` in a green thread and return it.
+
+    ``environ_fix=False`` leaves eventlet's environ as it is: the embedded
+    backend wants that, since a real Synnefo behind nginx drops underscore
+    header names just the same."""
+    return eventlet.spawn(
+        eventlet.wsgi.server, sock, EventletEnvironFix(app) if environ_fix else app,
+        log=_AccessLog('plankton_proxy.access.' + name),
+        socket_timeout=client_timeout,
+        max_size=max_clients,
+        # A crash answers a bare 500: tracebacks go to the log, not to clients.
+        debug=False)
+
+
+def stop_on_signals():
+    """Make SIGTERM end the process the way SIGINT does, so both shut down
+    cleanly through the same ``except`` in the caller."""
+    def _raise(signum, frame):
+        raise SystemExit(0)
+    signal.signal(signal.SIGTERM, _raise)
+
+
+def wait_forever(threads, sockets):
+    """Block until a signal (or a server dies); then close every socket."""
+    try:
+        for thread in threads:
+            thread.wait()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        for sock in sockets:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        for thread in threads:
+            thread.kill()
