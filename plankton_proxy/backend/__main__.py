@@ -32,6 +32,9 @@ def parse_args(argv=None):
     parser.add_argument('--default-content-type', action='store_true',
                         help='accept object PUTs without Content-Type (the swift CLI) as '
                              'application/octet-stream instead of answering 411 like Pithos')
+    parser.add_argument('--wrap-lists', action='store_true',
+                        help='image lists as {"images": [...]} like Synnefo develop HEAD '
+                             '(releases up to 0.20 answer a bare array)')
     return parser.parse_args(argv)
 
 
@@ -55,7 +58,8 @@ def main(argv=None):
     app = make_app(data_dir=None if args.in_memory else args.data_dir, users=users,
                    dialect=args.dialect, paginate=args.paginate,
                    public_url=args.public_url, update_md5=args.etag == 'md5',
-                   require_content_type=not args.default_content_type)
+                   require_content_type=not args.default_content_type,
+                   wrap_lists=args.wrap_lists)
 
     sock = eventlet.listen((args.host, args.port))
     host, port = sock.getsockname()[:2]

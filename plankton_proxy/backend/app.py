@@ -28,7 +28,7 @@ class BackendApp:
     """Routes a request to the identity, object-store or image service."""
 
     def __init__(self, store, users, dialect='s16', paginate=True, public_url=None,
-                 update_md5=True, require_content_type=True):
+                 update_md5=True, require_content_type=True, wrap_lists=False):
         if dialect not in DIALECTS:
             raise ValueError('dialect must be one of %s, not %r' % (DIALECTS, dialect))
         self.store = store
@@ -39,7 +39,8 @@ class BackendApp:
         self.pithos = PithosAPI(store, users, self.catalog, update_md5=update_md5,
                                 require_content_type=require_content_type)
         s13 = dialect == 's13'
-        self.plankton = PlanktonAPI(store, users, s13=s13, paginate=paginate)
+        self.plankton = PlanktonAPI(store, users, s13=s13, paginate=paginate,
+                                    wrap_lists=wrap_lists)
         self.image_mounts = S13_IMAGE_MOUNTS if s13 else S16_IMAGE_MOUNTS
 
     def __call__(self, environ, start_response):
@@ -99,7 +100,7 @@ def _drop_invented_content_type(environ):
 
 
 def make_app(data_dir=None, users=None, dialect='s16', paginate=True, public_url=None,
-             update_md5=True, require_content_type=True):
+             update_md5=True, require_content_type=True, wrap_lists=False):
     """The backend WSGI app.
 
     ``data_dir`` None or ``':memory:'`` keeps nothing on disk beyond a temporary
@@ -108,12 +109,14 @@ def make_app(data_dir=None, users=None, dialect='s16', paginate=True, public_url
     ``public_url`` is the base of the catalog's endpoints (default: the request's host);
     ``update_md5=False`` makes Pithos ETags the Merkle hash, as in Synnefo ≥ 0.14;
     ``require_content_type=False`` accepts object PUTs without Content-Type (the swift
-    CLI's uploads) as ``application/octet-stream`` instead of Pithos' 411.
+    CLI's uploads) as ``application/octet-stream`` instead of Pithos' 411;
+    ``wrap_lists=True`` answers image lists as ``{"images": [...]}`` (Synnefo's develop
+    HEAD) instead of a bare array (every release up to 0.20).
     """
     store = Store(data_dir)
     return BackendApp(store, Users(users or {}), dialect=dialect, paginate=paginate,
                       public_url=public_url, update_md5=update_md5,
-                      require_content_type=require_content_type)
+                      require_content_type=require_content_type, wrap_lists=wrap_lists)
 
 
 def _as_bool(value):
@@ -124,7 +127,8 @@ def _as_bool(value):
 
 def app_factory(global_conf, **local_conf):
     """Paste Deploy: options ``data_dir``, ``users`` (a users file), ``dialect``,
-    ``paginate``, ``public_url``, ``update_md5``, ``require_content_type``."""
+    ``paginate``, ``public_url``, ``update_md5``, ``require_content_type``,
+    ``wrap_lists``."""
     users_file = local_conf.get('users')
     return make_app(
         data_dir=local_conf.get('data_dir') or None,
@@ -133,4 +137,5 @@ def app_factory(global_conf, **local_conf):
         paginate=_as_bool(local_conf.get('paginate', True)),
         public_url=local_conf.get('public_url') or None,
         update_md5=_as_bool(local_conf.get('update_md5', True)),
-        require_content_type=_as_bool(local_conf.get('require_content_type', True)))
+        require_content_type=_as_bool(local_conf.get('require_content_type', True)),
+        wrap_lists=_as_bool(local_conf.get('wrap_lists', False)))

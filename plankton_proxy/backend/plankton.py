@@ -41,13 +41,15 @@ def _demux_not_allowed(allowed):
 
 
 class PlanktonAPI:
-    """One Plankton mount; ``s13`` picks the 2013 dialect, ``paginate`` the extension."""
+    """One Plankton mount; ``s13`` picks the 2013 dialect, ``paginate`` the extension,
+    ``wrap_lists`` the ``{"images": [...]}`` envelope of Synnefo's develop HEAD."""
 
-    def __init__(self, store, users, s13=False, paginate=True):
+    def __init__(self, store, users, s13=False, paginate=True, wrap_lists=False):
         self.store = store
         self.users = users
         self.s13 = s13
         self.paginate = paginate and not s13
+        self.wrap_lists = wrap_lists and not s13
 
     # -- errors in the active dialect ---------------------------------------------
     def bad(self, s16_message, s13_message=''):
@@ -217,7 +219,7 @@ class PlanktonAPI:
             rows = self._page(rows, params)
         body = [image.detail_json() if detail else image.brief_json()
                 for image, _ in rows]
-        return _json(body)
+        return _json({'images': body} if self.wrap_lists else body)
 
     def _listed(self, record, user):
         if self.s13:

@@ -528,3 +528,13 @@ def test_queued_placeholder_then_data(alice):
     assert image['status'] == 'queued'
     resp = update(alice, image_id, {'X-Image-Meta-Status': 'AVAILABLE'})
     assert resp.headers['x-image-meta-status'] == 'AVAILABLE'
+
+
+def test_develop_head_list_envelope(backend_factory):
+    backend = backend_factory(extra_args=['--wrap-lists'])
+    user = User(backend, *ALICE)
+    image_id = user.upload_image('env', 'disk')
+    for path in ('/images/', '/images/detail'):
+        body = user.request('GET', user.images + path).json()
+        assert list(body) == ['images']
+        assert [i['id'] for i in body['images']] == [image_id]
