@@ -53,13 +53,18 @@ def main(argv=None):
 
     from .app import make_app
     from .identity import load_users
+    from .store import DataDirInUse
 
     users = load_users(args.users) if args.users else {}
-    app = make_app(data_dir=None if args.in_memory else args.data_dir, users=users,
-                   dialect=args.dialect, paginate=args.paginate,
-                   public_url=args.public_url, update_md5=args.etag == 'md5',
-                   require_content_type=not args.default_content_type,
-                   wrap_lists=args.wrap_lists)
+    try:
+        app = make_app(data_dir=None if args.in_memory else args.data_dir, users=users,
+                       dialect=args.dialect, paginate=args.paginate,
+                       public_url=args.public_url, update_md5=args.etag == 'md5',
+                       require_content_type=not args.default_content_type,
+                       wrap_lists=args.wrap_lists)
+    except DataDirInUse as exc:
+        print('plankton-backend: %s' % exc, file=sys.stderr)
+        return 2
 
     sock = eventlet.listen((args.host, args.port))
     host, port = sock.getsockname()[:2]
