@@ -32,6 +32,8 @@ setup(
             'openstacksdk>=4,<5',
             'python-openstackclient>=7',
             'python-swiftclient>=4',
+            # The bad-input suite (tests/faults/test_fuzz.py).
+            'hypothesis>=6',
         ],
     },
     entry_points={
@@ -49,6 +51,7 @@ setup(
             'glance_lists = plankton_proxy.middleware.glance_lists:filter_factory',
             'glance_members = plankton_proxy.middleware.glance_members:filter_factory',
             'glance_images = plankton_proxy.middleware.glance_images:filter_factory',
+            'limits = plankton_proxy.middleware.limits:filter_factory',
         ],
         'pytest11': [
             'plankton_proxy = plankton_proxy.testing',

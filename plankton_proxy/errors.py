@@ -32,6 +32,24 @@ ERROR_NAMES = {
 }
 
 
+#: Statuses that tell the client the registry is (perhaps briefly) unwell:
+#: they carry ``Retry-After`` so that a client or an operator's script knows
+#: that trying again later is the right move.
+RETRY_STATUSES = frozenset((502, 503, 504))
+#: Seconds suggested in ``Retry-After`` when nobody said better.
+DEFAULT_RETRY_AFTER = '5'
+
+
+class UpstreamError(Exception):
+    """The upstream broke the protocol after it had started to answer (a
+    body cut short or reset, a reply that is not what it claims to be).
+
+    Raised by ``forward`` while a body is read and by a filter that cannot
+    make sense of a reply; ``glance_errors`` turns it into a 502, so that a
+    broken registry never looks like a proxy bug (500) nor like an empty
+    success."""
+
+
 def _prefers_html(environ):
     accept = environ.get('HTTP_ACCEPT', '') if environ else ''
     if not accept or 'text/html' not in accept:
@@ -47,6 +65,8 @@ def error_response(status, message, environ=None, headers=None):
     resp = Response(status='%d %s' % (status, reason))
     if headers:
         resp.headers.update(headers)
+    if status in RETRY_STATUSES and 'Retry-After' not in resp.headers:
+        resp.headers['Retry-After'] = DEFAULT_RETRY_AFTER
     if _prefers_html(environ):
         title = html.escape('%d %s' % (status, reason))
         resp.content_type = 'text/html'

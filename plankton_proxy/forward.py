@@ -25,8 +25,12 @@ Paste section (every option, with its default)::
     chunk_size = 65536
 
 Answers it makes itself: 502 when the upstream refuses the connection or
-breaks the protocol, 504 when it does not answer in time, 400 for a path that
-would leave the upstream base (``.`` or ``..`` segments, no leading ``/``).
+breaks the protocol, 504 when it does not answer in time (both with
+``Retry-After``), 400 for a path that would leave the upstream base (``.`` or
+``..`` segments, no leading ``/``).  A GET or HEAD is retried once when the
+connection drops before an answer (never on a timeout, never a request with a
+body); a body the upstream breaks off raises ``errors.UpstreamError`` (502
+when a filter was reading it, a cut-short reply when it was streaming).
 """
 
 import logging
@@ -37,7 +41,7 @@ import urllib3
 import urllib3.connectionpool
 from webob.util import status_reasons
 
-from plankton_proxy.errors import error_response
+from plankton_proxy.errors import UpstreamError, error_response
 
 LOG = logging.getLogger(__name__)
 
@@ -51,9 +55,24 @@ HOP_BY_HOP = frozenset((
 #: while answering (a stale pooled connection, a reset): reads only, never
 #: a request with a body.
 IDEMPOTENT_READS = frozenset(('GET', 'HEAD'))
-READ_RETRY = urllib3.Retry(total=1, connect=1, read=1, status=0, other=0,
-                           redirect=False, raise_on_status=False,
-                           allowed_methods=IDEMPOTENT_READS)
+
+
+class _ReadRetry(urllib3.Retry):
+    """Retry a read once when the connection dropped, never when it timed
+    out: a slow upstream is not asked twice, and the client gets its 504
+    within the configured timeout rather than twice that."""
+
+    def increment(self, method=None, url=None, response=None, error=None,
+                  _pool=None, _stacktrace=None):
+        if isinstance(error, urllib3.exceptions.TimeoutError):
+            raise error
+        return super().increment(method, url, response=response, error=error,
+                                 _pool=_pool, _stacktrace=_stacktrace)
+
+
+READ_RETRY = _ReadRetry(total=1, connect=1, read=1, status=0, other=0,
+                        redirect=False, raise_on_status=False,
+                        allowed_methods=IDEMPOTENT_READS)
 
 #: CGI variables that carry request headers without the ``HTTP_`` prefix.
 CGI_HEADERS = {'CONTENT_TYPE': 'Content-Type', 'CONTENT_LENGTH': 'Content-Length'}
@@ -211,7 +230,8 @@ class ForwardApp(object):
             # Headers are gone already: all that is left is to cut the body
             # short, so the client sees a truncated reply, never a silent one.
             LOG.warning('upstream broke mid-body: %s', exc.__class__.__name__)
-            raise
+            raise UpstreamError('the image registry broke off its reply (%s)'
+                                % exc.__class__.__name__)
         finally:
             if done:
                 upstream_resp.release_conn()
@@ -240,11 +260,17 @@ class ForwardApp(object):
             if isinstance(reason, urllib3.exceptions.TimeoutError) and \
                     not isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
                 return error_response(
-                    504, 'The image registry did not answer in time.', environ,
-                    {'Retry-After': '5'})(environ, start_response)
+                    504, 'The image registry did not answer in time.',
+                    environ)(environ, start_response)
             return self._unreachable(environ, start_response, reason)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return self._unreachable(environ, start_response, exc)
+        if not self._framing_ok(upstream_resp):
+            # RFC 9112 6.3: an invalid Content-Length is an unrecoverable
+            # error; passing it on would hand the client the same puzzle.
+            upstream_resp.close()
+            return self._unreachable(environ, start_response,
+                                     ValueError('invalid Content-Length'))
         code = upstream_resp.status
         status = '%d %s' % (code, upstream_resp.reason or status_reasons.get(code, 'Unknown'))
         start_response(status, self._response_headers(upstream_resp))
@@ -254,11 +280,19 @@ class ForwardApp(object):
         return self._body_iter(upstream_resp)
 
     @staticmethod
+    def _framing_ok(upstream_resp):
+        values = upstream_resp.headers.getlist('Content-Length')
+        if not values:
+            return True
+        lengths = set(v.strip() for value in values for v in value.split(','))
+        return len(lengths) == 1 and lengths.pop().isdigit()
+
+    @staticmethod
     def _unreachable(environ, start_response, exc):
         LOG.warning('upstream request failed: %s', exc.__class__.__name__)
         return error_response(
-            502, 'The image registry could not be reached.', environ,
-            {'Retry-After': '5'})(environ, start_response)
+            502, 'The image registry could not be reached.',
+            environ)(environ, start_response)
 
 
 def app_factory(global_conf, **local_conf):

@@ -207,6 +207,8 @@ STATUS_REMAPS = [
     ('members', 403, None, 404),       # member changes by a non-owner (row 33)
     ('write', 403, None, 403),         # visible but not writable: Glance's 403
     ('any', 204, None, 200),           # DELETE (row 24)
+    # The registry failed (not the proxy): the client sees a gateway error.
+    ('any', 500, None, 502),
 ]
 #: Pithos says this when an image has too many metadata items.
 PLANKTON_OVERLIMIT_RE = re.compile(r'more than \d+ metadata items', re.I)
@@ -779,7 +781,8 @@ def meta_from_glance_json(body):
     """An openstacksdk/OSC JSON metadata body (wrapped or not) -> RequestMeta."""
     try:
         doc = json.loads(body.decode('utf-8') if isinstance(body, bytes) else body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than the parser goes ([[[[...).
         raise Invalid('Malformed JSON in request body.')
     if not isinstance(doc, dict):
         raise Invalid('Unexpected body type. Expected list/dict.')

@@ -92,6 +92,8 @@ def upstream_error(resp, environ, kind='read', image_id=None):
     headers = {}
     if status == 405 and resp.headers.get('Allow'):
         headers['Allow'] = resp.headers['Allow']
+    if resp.headers.get('Retry-After'):
+        headers['Retry-After'] = resp.headers['Retry-After']
     return glance_error(status, message, environ, headers=headers)
 
 
@@ -158,7 +160,13 @@ def subrequest(app, environ, method, path, headers=(), body=b'', query=''):
             env['CONTENT_TYPE'] = value
         else:
             env['HTTP_' + key] = value
-    return Request(env).get_response(app)
+    resp = Request(env).get_response(app)
+    # Read the (metadata-sized) body now, even when the caller only looks at
+    # the headers: the upstream connection goes back to the pool, and a reply
+    # the registry broke off raises errors.UpstreamError (502) here instead of
+    # passing for a success.
+    resp.body
+    return resp
 
 
 def meta_headers(environ):

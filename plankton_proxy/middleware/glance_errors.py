@@ -9,7 +9,9 @@ Put it first after ``versions``.  It
   bodies, HTML pages) into the one shape of decision 14, with Glance's
   status codes (``API endpoint not found`` and bad ids -> 404, Pithos'
   "more than N metadata items" -> 413, ...);
-* turns an exception raised further down into a Glance-shaped 500.
+* turns ``errors.UpstreamError`` (a reply the registry broke off or garbled)
+  into a 502, and any other exception raised further down into a
+  Glance-shaped 500.
 
 Configuration::
 
@@ -22,6 +24,7 @@ Configuration::
 import logging
 
 from plankton_proxy import translation as tr
+from plankton_proxy.errors import UpstreamError
 from plankton_proxy.middleware import _common as c
 
 LOG = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ class GlanceErrors(object):
 
         try:
             app_iter = self.app(environ, capture)
+        except UpstreamError as exc:
+            return self.bad_gateway(environ, start_response, exc)
         except Exception:
             LOG.exception('unexpected error')
             resp = c.glance_error(500, 'The server has either erred or is incapable '
@@ -64,6 +69,8 @@ class GlanceErrors(object):
             return app_iter
         try:
             body = b''.join(captured.get('written', [])) + b''.join(app_iter)
+        except UpstreamError as exc:
+            return self.bad_gateway(environ, start_response, exc)
         finally:
             if hasattr(app_iter, 'close'):
                 app_iter.close()
@@ -79,7 +86,16 @@ class GlanceErrors(object):
         extra = {}
         if 'allow' in headers:
             extra['Allow'] = headers['allow']
+        if 'retry-after' in headers:
+            extra['Retry-After'] = headers['retry-after']
         resp = c.glance_error(glance_status, message, environ, headers=extra)
+        return resp(environ, start_response)
+
+    @staticmethod
+    def bad_gateway(environ, start_response, exc):
+        LOG.warning('bad upstream reply: %s', exc)
+        resp = c.glance_error(502, 'The image registry sent a broken reply: %s.'
+                              % exc, environ)
         return resp(environ, start_response)
 
 

@@ -51,6 +51,7 @@ import json
 from webob import Request, Response
 
 from plankton_proxy import translation as tr
+from plankton_proxy.errors import UpstreamError
 from plankton_proxy.middleware import _common as c
 
 
@@ -400,13 +401,19 @@ class GlanceImages(object):
 
 
 def plankton_list(resp):
-    """The items of a Plankton list reply (bare array or ``{"images": []}``)."""
+    """The items of a Plankton list reply (bare array or ``{"images": []}``).
+
+    A successful reply that is not such a list raises ``UpstreamError`` (a
+    502): taking it for an empty list would hide images, and would let a
+    create register a location that already is an image."""
     try:
         doc = json.loads(resp.body.decode('utf-8') or '[]')
     except ValueError:
-        return []
+        raise UpstreamError('the image list is not JSON')
     if isinstance(doc, dict):
         doc = doc.get('images', [])
+    if not isinstance(doc, list):
+        raise UpstreamError('the image list is not a list')
     return [item for item in doc if isinstance(item, dict)]
 
 

@@ -47,6 +47,7 @@ import re
 from webob import Response
 
 from plankton_proxy import translation as tr
+from plankton_proxy.errors import UpstreamError
 from plankton_proxy.middleware import _common as c
 from plankton_proxy.middleware._identity import CallerIdentity
 from plankton_proxy.middleware.glance_images import plankton_list
@@ -117,7 +118,9 @@ class GlanceMembers(object):
         try:
             doc = json.loads(resp.body.decode('utf-8'))
         except ValueError:
-            doc = {}
+            raise UpstreamError('the member list is not JSON')
+        if not isinstance(doc, dict) or not isinstance(doc.get('members', []), list):
+            raise UpstreamError('the member list is not a list')
         ids = [m.get('member_id') for m in doc.get('members', [])
                if isinstance(m, dict)]
         return [m for m in ids if m and m != image.get('owner') and m != '*'], None
@@ -180,7 +183,7 @@ class GlanceMembers(object):
         if body.strip():
             try:
                 doc = json.loads(body.decode('utf-8'))
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 raise tr.Invalid('Malformed JSON in request body.')
             if isinstance(doc, dict) and isinstance(doc.get('member'), dict):
                 can_share = bool(doc['member'].get('can_share'))
@@ -220,7 +223,7 @@ class GlanceMembers(object):
         body = c.read_body(environ)
         try:
             doc = json.loads(body.decode('utf-8'))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise tr.Invalid('Malformed JSON in request body.')
         if not isinstance(doc, dict):
             raise tr.Invalid('Unexpected body type. Expected list/dict.')
