@@ -32,6 +32,8 @@ import json
 
 from webob import Request, Response
 
+from plankton_proxy.errors import error_response
+
 #: Served versions, newest first (decision 18): the path prefix each one is
 #: reached by, its id and status.
 SERVED_VERSIONS = (
@@ -87,7 +89,14 @@ class VersionsMiddleware(object):
 
     def __call__(self, environ, start_response):
         req = Request(environ)
-        segments = req.path_info.split('/')
+        try:
+            segments = req.path_info.split('/')
+        except UnicodeDecodeError:
+            # Glance's answer to a URL that is not UTF-8 (glance-v1.md §9).
+            return error_response(
+                400, 'Error decoding your request. Either the URL or the request '
+                'body contained characters that could not be decoded.',
+                environ)(environ, start_response)
         first = segments[1] if len(segments) > 1 else ''
         if first == 'versions':
             return self.versions_response(req, 200)(environ, start_response)
