@@ -321,7 +321,7 @@ def test_update_s13_sends_the_whole_set():
     (403, '', 'write', 403),
     (204, '', 'write', 200),
     (401, 'Unauthorized', 'read', 401),
-    (500, 'x', 'read', 500),
+    (500, 'x', 'read', 502),          # the registry failed: a gateway error
 ])
 def test_status_remaps(status, message, kind, expected):
     assert tr.glance_status_for(status, message, kind) == expected
