@@ -230,6 +230,13 @@ class GlanceImages(object):
             raise tr.Invalid("The registry requires an image name "
                              "(x-image-meta-name).")
         self.check_quota(len(meta.properties))
+        # One create per location at a time (in this process): two clients
+        # registering the same file at once get one 201 and one 409, never
+        # a silent re-registration between the check and the POST.
+        with self.locks('location:' + location):
+            return self._create(environ, meta, fields, location)
+
+    def _create(self, environ, meta, fields, location):
         # Decision 7: never re-register an existing image by surprise.
         if not self.allow_reregister:
             existing, error = self.find_by_location(environ, location)
