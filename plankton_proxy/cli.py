@@ -61,7 +61,8 @@ def build_parser():
                        help='embedded backend users, "UUID TOKEN" per line '
                             '(default: the shipped etc/users.conf demo users)')
     serve.add_argument('--dialect', choices=('s16', 's13'), default='s16',
-                       help='Synnefo generation the embedded backend mimics (default: %(default)s)')
+                       help='Synnefo generation of the upstream: the one the embedded '
+                            'backend mimics, or the one --upstream runs (default: %(default)s)')
     serve.add_argument('--config', metavar='FILE',
                        help='paste deploy file (default: the shipped paste.ini)')
     serve.add_argument('--pipeline', default='main',
@@ -80,7 +81,7 @@ def serve(args):
     logging.basicConfig(level=args.log_level.upper(),
                         format='%(asctime)s %(name)s %(levelname)s %(message)s')
     sockets, threads, closers = [], [], []
-    global_conf = {}
+    global_conf = {'upstream_dialect': args.dialect}
     if args.upstream:
         global_conf['upstream'] = args.upstream
     else:
@@ -120,7 +121,8 @@ def serve(args):
                   '    Pithos:    %s/<user-uuid>' % global_conf['pithos_url'],
                   '    identity:  %s' % global_conf['identity_url'],
                   '    users:     %s (demo tokens are for local use only)' % users_file]
-    print('\n'.join(lines), flush=True)
+    # A blank line ends the banner (plankton_proxy.testing reads up to it).
+    print('\n'.join(lines) + '\n', flush=True)
     server.wait_forever(threads, sockets)
     for close in closers:
         close()
