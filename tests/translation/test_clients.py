@@ -214,3 +214,23 @@ def test_openstack_cli(live_proxy, dialect):
     if dialect == 's16':
         r = osc(live_proxy.url, 'image', 'delete', im.id)
         assert r.returncode == 0, r.stderr
+
+
+def test_concurrent_updates_through_the_server(live_proxy):
+    import threading
+    gc = glance_lib(live_proxy.url)
+    im = register(live_proxy, gc, 'conc')
+    errors = []
+
+    def add(i):
+        try:
+            glance_lib(live_proxy.url).images.update(im.id, properties={'k%d' % i: str(i)})
+        except Exception as exc:          # noqa
+            errors.append(exc)
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert gc.images.get(im.id).properties == {'k%d' % i: str(i) for i in range(10)}
