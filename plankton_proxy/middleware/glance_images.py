@@ -248,6 +248,14 @@ class GlanceImages(object):
             return c.glance_error(
                 409, 'Provided image size must match the stored image size. '
                 '(provided size: %d)' % size, environ)
+        if resp.status_int == 403:
+            return c.glance_error(
+                403, 'Access was denied to %s: only the owner of a Pithos file can '
+                'register it.' % location, environ)
+        if resp.status_int == 404:
+            return c.glance_error(
+                404, 'No Pithos file at %s (or its container does not exist).'
+                % location, environ)
         if resp.status_int >= 400:
             return c.upstream_error(resp, environ, 'write')
         image = self.translator.image_from_plankton_headers(resp.headerlist)
