@@ -558,3 +558,15 @@ def test_registering_someone_elses_file(pipeline, upstream):
         'x-image-meta-disk_format': 'raw', 'x-image-meta-container_format': 'bare'}))
     assert resp.status_int in (403, 404)       # not readable: Pithos may hide it
     assert loc in error_message(resp)
+
+
+def test_allow_reregister_opt_in(upstream, dialect):
+    app = build_pipeline(upstream, upstream_dialect=dialect, allow_reregister='true')
+    first = create(app, upstream, 'rr', props={'a': '1'})
+    h = dict(GC, **{'x-image-meta-name': 'rr2',
+                    'x-image-meta-location': 'pithos://%s/images/rr' % ALICE,
+                    'x-image-meta-disk_format': 'raw',
+                    'x-image-meta-container_format': 'bare'})
+    resp = call(app, 'POST', '/v1/images', headers=h)
+    assert resp.status_int == 201
+    assert doc(resp)['image']['id'] == first['id'] and doc(resp)['image']['name'] == 'rr2'
