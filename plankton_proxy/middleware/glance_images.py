@@ -408,14 +408,8 @@ class GlanceImages(object):
 
 
 def plankton_list(resp):
-    """The items of a Plankton list reply (bare array or ``{"images": []}``)."""
-    try:
-        doc = json.loads(resp.body.decode('utf-8') or '[]')
-    except ValueError:
-        return []
-    if isinstance(doc, dict):
-        doc = doc.get('images', [])
-    return [item for item in doc if isinstance(item, dict)]
+    """The items of a Plankton list reply (see ``translation.plankton_list_items``)."""
+    return tr.plankton_list_items(resp.body)
 
 
 def filter_factory(global_conf, **local_conf):

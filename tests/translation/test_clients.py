@@ -1,6 +1,5 @@
 """The real clients against the pipeline served on loopback (both dialects)."""
 
-import io
 import json
 import os
 import subprocess

@@ -396,3 +396,11 @@ def test_hidden_plankton_fields_never_reach_glance(t):
     assert not set(out) & tr.PLANKTON_HIDDEN_FIELDS
     heads = dict(t.glance_headers(t.image_from_plankton_json(item)))
     assert not any(h[len('x-image-meta-'):] in tr.PLANKTON_HIDDEN_FIELDS for h in heads)
+
+
+@pytest.mark.parametrize('body,count', [
+    (b'[{"id": "a"}, {"id": "b"}]', 2),            # S13 ... 0.20: a bare array
+    (b'{"images": [{"id": "a"}]}', 1),             # develop HEAD: wrapped
+    (b'', 0), (b'not json', 0), (b'{"x": 1}', 0), (b'[1, {"id": "a"}]', 1)])
+def test_plankton_list_envelopes(body, count):
+    assert len(tr.plankton_list_items(body)) == count
