@@ -147,7 +147,7 @@ def test_glance_cli_update_purge(live_proxy):
     r = subprocess.run(['script', '-qec', ' '.join([
         os.path.join(VENV_BIN, 'glance'), '--os-image-api-version', '1',
         '--os-image-url', live_proxy.url, '--os-auth-token', ALICE_TOKEN,
-        'image-update', 'upd', '--min-ram', '64']), '/dev/null'],
+        'image-update', "'renamed ä'", '--min-ram', '64']), '/dev/null'],
         capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert gc.images.get(im.id).min_ram == 64
