@@ -101,7 +101,6 @@ def serve(args):
         threads.append(server.spawn_server(backend_sock, backend, 'backend',
                                            environ_fix=False, capitalize_headers=False))
         global_conf.update(upstream=backend_url + '/image/v1.0',
-                           upstream_dialect=args.dialect,
                            pithos_url=backend_url + '/object-store/v1',
                            identity_url=backend_url + '/identity/v2.0')
     config = os.path.abspath(args.config or find_shipped_file('paste.ini'))
