@@ -32,6 +32,11 @@ setup(
             'openstacksdk>=4,<5',
             'python-openstackclient>=7',
             'python-swiftclient>=4',
+            # Other projects' filters the etc/ example pipelines put next to
+            # ours; the suite loads and exercises every example.
+            'keystonemiddleware>=10',
+            'oslo.middleware>=6',
+            'Paste>=3',
         ],
     },
     entry_points={

@@ -165,6 +165,10 @@ class ForwardApp(object):
                 name = CGI_HEADERS[key]
             else:
                 continue
+            if not isinstance(value, str):
+                # Not a header but a filter's note: keystonemiddleware sets
+                # HTTP_OPENSTACK_SYSTEM_SCOPE to None for a project token.
+                continue
             if value == '':
                 if key in CGI_HEADERS:
                     continue

@@ -191,3 +191,14 @@ def test_lines_from_a_running_server(plankton_server):
         # eventlet's own request lines are off when the pipeline logs itself.
         assert not any('plankton_proxy.server.proxy' in line and 'HTTP/1.1' in line
                        for line in proxy.output)
+
+
+def test_forward_skips_environ_values_that_are_not_strings():
+    # keystonemiddleware.auth_token leaves HTTP_OPENSTACK_SYSTEM_SCOPE = None.
+    with FakeUpstream() as upstream:
+        req = Request.blank('/echo', headers={'X-Kept': 'yes'})
+        req.environ['HTTP_OPENSTACK_SYSTEM_SCOPE'] = None
+        resp = call(req, ForwardApp({'upstream': upstream.url}))
+        assert resp.status_int == 200
+        assert 'Openstack-System-Scope' not in resp.json['headers']
+        assert resp.json['headers']['X-Kept'] == 'yes'
