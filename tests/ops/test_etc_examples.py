@@ -193,6 +193,11 @@ def test_every_etc_file_is_covered():
         'paste-keystone.ini': 'test_keystone_example',
         'paste-oslo.ini': 'test_oslo_example',
         'paste-external.ini': 'test_external_example_over_tls',
+        'gunicorn.conf.py': 'tests/ops/test_recipes.py',
+        'uwsgi.ini': 'tests/ops/test_recipes.py',
+        'plankton-proxy.service': 'tests/ops/test_recipes.py (systemd-analyze verify)',
+        'nginx/plankton-proxy.conf': 'tests/ops/test_recipes.py',
+        'nginx/nginx-standalone.conf': 'tests/ops/test_recipes.py',
     }
     found = sorted(os.path.relpath(os.path.join(d, f), ETC)
                    for d, _, files in os.walk(ETC) for f in files)
