@@ -48,9 +48,9 @@ setup(
             'backend = plankton_proxy.backend.app:app_factory',
         ],
         'paste.filter_factory': [
-            'versions = plankton_proxy.middleware.versions:filter_factory',
-            'access_log = plankton_proxy.middleware.access_log:filter_factory',
             'healthcheck = plankton_proxy.middleware.healthcheck:filter_factory',
+            'access_log = plankton_proxy.middleware.access_log:filter_factory',
+            'versions = plankton_proxy.middleware.versions:filter_factory',
         ],
         'pytest11': [
             'plankton_proxy = plankton_proxy.testing',

@@ -167,9 +167,11 @@ def test_forward_adds_to_a_shared_timing_dict():
         assert timing['upstream_requests'] == 3 and timing['upstream'] > 0
 
 
-def test_lines_from_a_running_server(plankton_server):
+def test_lines_from_a_running_server(plankton_server, tmp_path):
+    from tests.ops.recipes import ops_config
     with FakeUpstream() as upstream:
-        proxy = plankton_server(upstream=upstream.url + '/base')
+        proxy = plankton_server(upstream=upstream.url + '/base',
+                                config=ops_config(tmp_path, upstream.url + '/base'))
         body = b'x' * 100000
         resp = requests.put(proxy.url + '/v1/images/sink?token=SECRET', data=iter([body]),
                             headers={'X-Auth-Token': 'SECRET'})

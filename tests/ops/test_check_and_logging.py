@@ -49,7 +49,8 @@ def test_every_mistake_is_reported(tmp_path):
     assert ('error: pipeline "main" names "acess_log", but bad.ini has no '
             '[filter:acess_log] section') in out
     assert "cannot import it (No module named 'no_such_module')" in out
-    assert 'plankton_proxy has no filter "nosuch" (it has: access_log, healthcheck' in out
+    assert 'plankton_proxy has no filter "nosuch" (it has: access_log, ' in out
+    assert ', healthcheck, versions)' in out
     assert 'warning: filter "early" (healthcheck) comes after "versions"' in out
     assert 'error: [app:forward] upstream = ftp://example.org/ is not an http://' in out
     assert '4 error(s), 1 warning(s)' in out
@@ -65,10 +66,11 @@ def test_unreachable_upstream_and_missing_file(tmp_path):
     assert rc == 1 and 'has no [pipeline:main] (nor [app:main]) section; it has: app:other' in out
 
 
-def test_serve_with_the_shipped_logging_conf(plankton_server):
+def test_serve_with_the_shipped_logging_conf(plankton_server, tmp_path):
+    from tests.ops.recipes import ops_config
     with FakeUpstream() as upstream:
-        proxy = plankton_server(upstream=upstream.url, args=[
-            '--log-config', os.path.join(ROOT, 'etc', 'logging.conf')])
+        proxy = plankton_server(upstream=upstream.url, config=ops_config(tmp_path, upstream.url),
+                                args=['--log-config', os.path.join(ROOT, 'etc', 'logging.conf')])
         resp = requests.get(proxy.url + '/v1/images/echo',
                             headers={'X-Auth-Token': 'TOKEN-NOT-IN-LOG'})
         rid = resp.headers['X-Openstack-Request-Id']
