@@ -97,8 +97,6 @@ def configure_logging(args):
 
 
 def serve(args):
-    import logging
-
     from paste.deploy import loadapp
 
     from plankton_proxy import server

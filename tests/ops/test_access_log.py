@@ -1,6 +1,5 @@
 """The access_log filter: one line per request, request ids, no secrets."""
 
-import io
 import logging
 import re
 

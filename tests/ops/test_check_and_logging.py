@@ -75,10 +75,10 @@ def test_serve_with_the_shipped_logging_conf(plankton_server, tmp_path):
                             headers={'X-Auth-Token': 'TOKEN-NOT-IN-LOG'})
         rid = resp.headers['X-Openstack-Request-Id']
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not any(rid in l for l in proxy.output):
+        while time.monotonic() < deadline and not any(rid in line for line in proxy.output):
             time.sleep(0.05)
-        line = [l for l in proxy.output if rid in l][0]
+        line = [out for out in proxy.output if rid in out][0]
         # etc/logging.conf's access format: the time, then the access_log line.
         assert re.match(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} %s 127.0.0.1 - '
                         r'"GET /v1/images/echo" 200 \d+ 0 ' % rid, line), line
-        assert not any('TOKEN-NOT-IN-LOG' in l for l in proxy.output)
+        assert not any('TOKEN-NOT-IN-LOG' in line for line in proxy.output)

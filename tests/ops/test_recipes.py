@@ -7,7 +7,6 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
 
 import pytest
 import requests
@@ -48,7 +47,7 @@ def check_glance_style_traffic(url, upstream, server, chunked=True):
     line = server.wait_for_line(rid)
     assert line and '"PUT /v1/images/sink" 200 ' in line[0]
     assert ' %d ' % (40 * 64 * 1024) in line[0]
-    assert not any('TOKEN-NOT-IN-LOG' in l for l in server.output)
+    assert not any('TOKEN-NOT-IN-LOG' in out for out in server.output)
     return echo
 
 
@@ -149,7 +148,8 @@ def test_systemd_unit():
     analyze = shutil.which('systemd-analyze')
     if not analyze:
         pytest.skip('systemd-analyze is not installed')
-    local = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'plankton-proxy-%d.service' % os.getpid())
+    local = os.path.join(os.environ.get('TMPDIR', '/tmp'),
+                         'plankton-proxy-%d.service' % os.getpid())
     with open(local, 'w') as out:
         out.write(unit.replace('/opt/plankton-proxy/bin/', BIN + '/'))
     try:

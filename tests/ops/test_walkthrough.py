@@ -72,7 +72,6 @@ def test_walkthrough_runs_as_written(tmp_path):
     assert rc == 0, output
     assert '0 error(s)' in output
     assert 'OK\nupstream: reachable' in output
-    listing = output.split('image-list', 1)[-1] if 'image-list' in output else output
     rows = [line for line in output.splitlines() if '| debian' in line]
     assert rows, output
     assert 'raw' in rows[-1], output
