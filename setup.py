@@ -51,6 +51,11 @@ setup(
             'healthcheck = plankton_proxy.middleware.healthcheck:filter_factory',
             'access_log = plankton_proxy.middleware.access_log:filter_factory',
             'versions = plankton_proxy.middleware.versions:filter_factory',
+            'glance_errors = plankton_proxy.middleware.glance_errors:filter_factory',
+            'glance_normalize = plankton_proxy.middleware.glance_normalize:filter_factory',
+            'glance_lists = plankton_proxy.middleware.glance_lists:filter_factory',
+            'glance_members = plankton_proxy.middleware.glance_members:filter_factory',
+            'glance_images = plankton_proxy.middleware.glance_images:filter_factory',
         ],
         'pytest11': [
             'plankton_proxy = plankton_proxy.testing',

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from tests.ops.recipes import ETC, ROOT, nginx_binary
+from tests.ops.recipes import ETC, ROOT, free_port, nginx_binary
 
 DOC = os.path.join(ROOT, 'docs', 'operators.rst')
 PORTS = (9393, 9292, 8080)
@@ -46,14 +46,29 @@ def test_walkthrough_block_is_found():
 @pytest.mark.skipif(not _translates(),
                     reason='the shipped pipeline has no Glance translation filters yet')
 def test_walkthrough_runs_as_written(tmp_path):
-    taken = [port for port in PORTS if _port_taken(port)]
-    if taken:
-        pytest.skip('the walk-through needs ports %s free; taken: %s' % (PORTS, taken))
     # A fresh directory laid out like the top of a checkout.
     shutil.copy(os.path.join(ROOT, 'paste.ini'), tmp_path)
     shutil.copytree(ETC, tmp_path / 'etc')
+    script = walkthrough()
+    # The doc's ports, unless something here already listens on them: then
+    # the same commands and files with free ports instead.
+    if any(_port_taken(port) for port in PORTS):
+        moved = {port: free_port() for port in PORTS}
+        files = [tmp_path / 'etc' / 'gunicorn.conf.py',
+                 tmp_path / 'etc' / 'nginx' / 'plankton-proxy.conf']
+        for path in files:
+            text = path.read_text()
+            for old, new in moved.items():
+                text = text.replace('127.0.0.1:%d' % old, '127.0.0.1:%d' % new)
+            path.write_text(text)
+        for old, new in moved.items():
+            script = script.replace('127.0.0.1:%d' % old, '127.0.0.1:%d' % new)
+            script = script.replace('--port %d' % old, '--port %d' % new)
+        commands = [line for line in script.splitlines() if not line.startswith('#')]
+        assert not any(str(port) in line for port in PORTS for line in commands), script
+    script = script.replace('/tmp/plankton-nginx', str(tmp_path / 'nginx'))
+    (tmp_path / 'walkthrough.sh').write_text('set -euo pipefail\n' + script)
     script = tmp_path / 'walkthrough.sh'
-    script.write_text('set -euo pipefail\n' + walkthrough())
     out = open(tmp_path / 'out.log', 'w+')
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep
                + os.environ.get('PATH', '') + os.pathsep + '/usr/sbin')
