@@ -34,6 +34,10 @@ def pipeline_has(app, class_name, depth=64):
             return False
         if type(app).__name__ == class_name:
             return True
+        mounted = getattr(app, 'applications', None)    # Paste's urlmap
+        if isinstance(mounted, list):
+            return any(pipeline_has(entry[-1], class_name, depth) for entry in mounted
+                       if isinstance(entry, tuple))
         app = (getattr(app, 'app', None) or getattr(app, '_app', None)
                or getattr(app, 'application', None))
     return False
@@ -103,9 +107,13 @@ class Checker(object):
             message = 'cannot import it (%s); is its package installed in this environment?' % exc
         return '[%s] %s: %s' % (section, use or '(no "use")', message)
 
-    def check_sections(self):
-        """-> list of (name, context or None) in pipeline order, last the app."""
+    def check_sections(self, name=None):
+        """-> list of (name, context or None) in pipeline order, last the app.
+
+        For a composite (a urlmap), the pipeline it mounts that ends in an
+        app of ours is the one checked; the composite itself is built later."""
         from paste.deploy import loadwsgi
+        pipeline = name or self.name
         try:
             parser = self._parser()
         except OSError as exc:
@@ -114,14 +122,19 @@ class Checker(object):
         except Exception as exc:
             self.say('error', '%s is not a valid ini file: %s' % (self.path, exc))
             return None
-        section = self._section(parser, ('pipeline', 'app', 'composite'), self.name)
+        section = self._section(parser, ('pipeline', 'app', 'composite'), pipeline)
         if section is None:
             found = [s for s in parser.sections() if s.split(':')[0] in ('pipeline', 'app')]
             self.say('error', '%s has no [pipeline:%s] (nor [app:%s]) section; it has: %s'
-                     % (self.path, self.name, self.name, ', '.join(found) or 'none'))
+                     % (self.path, pipeline, pipeline, ', '.join(found) or 'none'))
             return None
+        if section.startswith('composite:') and name is None:
+            mounted = [value.strip() for key, value in parser.items(section, raw=True)
+                       if key.startswith('/') and parser.has_section('pipeline:' + value.strip())]
+            if mounted:
+                return self.check_sections(mounted[0])
         if not section.startswith('pipeline:'):
-            names = [(self.name, section)]
+            names = [(pipeline, section)]
         else:
             names = []
             raw = parser.get(section, 'pipeline', raw=True, fallback='').split()
@@ -137,11 +150,11 @@ class Checker(object):
                     if other is not None:
                         self.say('error', 'pipeline "%s" names "%s" %s, but it is [%s]: '
                                  'the last name must be an app, all others filters'
-                                 % (self.name, name, 'last' if last else 'before the end',
+                                 % (pipeline, name, 'last' if last else 'before the end',
                                     other))
                     else:
                         self.say('error', 'pipeline "%s" names "%s", but %s has no [%s:%s] '
-                                 'section' % (self.name, name, os.path.basename(self.path),
+                                 'section' % (pipeline, name, os.path.basename(self.path),
                                               kinds[0], name))
                 names.append((name, found))
         self.global_conf = {}

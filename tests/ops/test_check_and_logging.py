@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from tests.fake_upstream import FakeUpstream
@@ -82,3 +83,13 @@ def test_serve_with_the_shipped_logging_conf(plankton_server, tmp_path):
         assert re.match(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} %s 127.0.0.1 - '
                         r'"GET /v1/images/echo" 200 \d+ 0 ' % rid, line), line
         assert not any('TOKEN-NOT-IN-LOG' in line for line in proxy.output)
+
+
+@pytest.mark.parametrize('name', ['paste.ini', 'etc/paste-keystone.ini', 'etc/paste-oslo.ini',
+                                  'etc/paste-external.ini'])
+def test_every_shipped_paste_file_checks_clean(name):
+    with FakeUpstream() as upstream:
+        rc, out = check('--config', os.path.join(ROOT, name),
+                        '--upstream', upstream.url + '/image/v1.0')
+    assert rc == 0, out
+    assert '\nerror:' not in '\n' + out
