@@ -203,3 +203,20 @@ def test_forward_skips_environ_values_that_are_not_strings():
         assert resp.status_int == 200
         assert 'Openstack-System-Scope' not in resp.json['headers']
         assert resp.json['headers']['X-Kept'] == 'yes'
+
+
+def test_eventlet_request_lines_mask_query_secrets():
+    import io as _io
+    import logging as _logging
+    from plankton_proxy.server import _AccessLog
+    stream = _io.StringIO()
+    handler = _logging.StreamHandler(stream)
+    logger = _logging.getLogger('plankton_proxy.server.test')
+    logger.addHandler(handler)
+    logger.setLevel(_logging.INFO)
+    _AccessLog('plankton_proxy.server.test').write(
+        '127.0.0.1 - - "GET /image/v1.0/images/?limit=2&token=S1&X-Auth-Token=S2'
+        '&os_password=S3&sort_key=name HTTP/1.1" 200 10 0.001\n')
+    line = stream.getvalue()
+    assert 'S1' not in line and 'S2' not in line and 'S3' not in line
+    assert 'limit=2&token=***&X-Auth-Token=***&os_password=***&sort_key=name' in line
