@@ -3,6 +3,8 @@
     plankton-proxy serve [--host H] [--port 9292] [--upstream URL]
                          [--backend-port 9393] [--data-dir DIR] [--users FILE]
                          [--dialect s16|s13] [--config paste.ini]
+                         [--log-config etc/logging.conf]
+    plankton-proxy check [--config paste.ini] [--pipeline main] [--upstream URL]
 
 Without ``--upstream`` it also starts the embedded Plankton/Pithos/identity
 backend in the same process and points the proxy at it.
@@ -61,26 +63,48 @@ def build_parser():
                        help='embedded backend users, "UUID TOKEN" per line '
                             '(default: the shipped etc/users.conf demo users)')
     serve.add_argument('--dialect', choices=('s16', 's13'), default='s16',
-                       help='Synnefo generation the embedded backend mimics (default: %(default)s)')
+                       help='Synnefo generation of the upstream: the one the embedded '
+                            'backend mimics, or the one --upstream runs (default: %(default)s)')
     serve.add_argument('--config', metavar='FILE',
                        help='paste deploy file (default: the shipped paste.ini)')
     serve.add_argument('--pipeline', default='main',
                        help='pipeline of the paste file to serve (default: %(default)s)')
     serve.add_argument('--log-level', default='INFO')
+    serve.add_argument('--log-config', metavar='FILE',
+                       help='logging.config file (fileConfig format, e.g. etc/logging.conf); '
+                            'replaces --log-level')
+    check = sub.add_parser('check', help='validate a paste deploy file and reach its upstream')
+    check.add_argument('--config', metavar='FILE',
+                       help='paste deploy file (default: the shipped paste.ini)')
+    check.add_argument('--pipeline', default='main',
+                       help='pipeline to check (default: %(default)s)')
+    check.add_argument('--upstream', metavar='URL',
+                       help='the upstream plankton-proxy serve --upstream would pass')
+    check.add_argument('--timeout', type=float, default=5,
+                       help='seconds to wait for the upstream (default: %(default)s)')
     return parser
 
 
-def serve(args):
+def configure_logging(args):
     import logging
+    import logging.config
+    if getattr(args, 'log_config', None):
+        if not os.path.isfile(args.log_config):
+            raise SystemExit('plankton-proxy: no logging config file %s' % args.log_config)
+        logging.config.fileConfig(args.log_config, disable_existing_loggers=False)
+    else:
+        logging.basicConfig(level=args.log_level.upper(),
+                            format='%(asctime)s %(name)s %(levelname)s %(message)s')
 
+
+def serve(args):
     from paste.deploy import loadapp
 
     from plankton_proxy import server
 
-    logging.basicConfig(level=args.log_level.upper(),
-                        format='%(asctime)s %(name)s %(levelname)s %(message)s')
-    sockets, threads = [], []
-    global_conf = {}
+    configure_logging(args)
+    sockets, threads, closers = [], [], []
+    global_conf = {'upstream_dialect': args.dialect}
     if args.upstream:
         global_conf['upstream'] = args.upstream
     else:
@@ -88,11 +112,17 @@ def serve(args):
         users_file = args.users or find_shipped_file(os.path.join('etc', 'users.conf'))
         backend_sock = server.listen(args.host, args.backend_port)
         backend_url = 'http://%s:%d' % (args.host, backend_sock.getsockname()[1])
-        backend = make_app(data_dir=None if args.in_memory else os.path.abspath(args.data_dir),
-                           users=load_users(users_file), dialect=args.dialect,
-                           paginate=True, public_url=backend_url)
+        try:
+            backend = make_app(
+                data_dir=None if args.in_memory else os.path.abspath(args.data_dir),
+                users=load_users(users_file), dialect=args.dialect,
+                paginate=True, public_url=backend_url)
+        except RuntimeError as exc:  # e.g. another process holds the data dir
+            raise SystemExit('plankton-proxy: %s' % exc)
         sockets.append(backend_sock)
-        threads.append(server.spawn_server(backend_sock, backend, 'backend', environ_fix=False))
+        closers.append(backend.close)
+        threads.append(server.spawn_server(backend_sock, backend, 'backend',
+                                           environ_fix=False, capitalize_headers=False))
         global_conf.update(upstream=backend_url + '/image/v1.0',
                            pithos_url=backend_url + '/object-store/v1',
                            identity_url=backend_url + '/identity/v2.0')
@@ -101,8 +131,10 @@ def serve(args):
     proxy_sock = server.listen(args.host, args.port)
     proxy_url = 'http://%s:%d' % (args.host, proxy_sock.getsockname()[1])
     sockets.append(proxy_sock)
-    threads.append(server.spawn_server(proxy_sock, app, 'proxy'))
-    server.stop_on_signals()
+    from plankton_proxy.check import pipeline_has
+    # eventlet's own request lines only when the pipeline logs none itself.
+    threads.append(server.spawn_server(proxy_sock, app, 'proxy',
+                                       log_requests=not pipeline_has(app, 'AccessLogMiddleware')))
 
     lines = ['plankton-proxy %s' % proxy_url,
              '  Glance v1 API:   %s/v1  (pipeline "%s" of %s)' % (proxy_url, args.pipeline, config),
@@ -115,8 +147,11 @@ def serve(args):
                   '    Pithos:    %s/<user-uuid>' % global_conf['pithos_url'],
                   '    identity:  %s' % global_conf['identity_url'],
                   '    users:     %s (demo tokens are for local use only)' % users_file]
-    print('\n'.join(lines), flush=True)
+    # A blank line ends the banner (plankton_proxy.testing reads up to it).
+    print('\n'.join(lines) + '\n', flush=True)
     server.wait_forever(threads, sockets)
+    for close in closers:
+        close()
     print('plankton-proxy stopped', flush=True)
     return 0
 
@@ -126,6 +161,10 @@ def main(argv=None):
     if args.command == 'serve':
         _monkey_patch()
         return serve(args)
+    if args.command == 'check':
+        from plankton_proxy.check import run_check
+        return run_check(args.config or find_shipped_file('paste.ini'), args.pipeline,
+                         args.upstream, args.timeout)
     return 2
 
 

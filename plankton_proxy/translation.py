@@ -813,6 +813,18 @@ def meta_from_glance_json(body):
     return RequestMeta(fields, props, None, 'json')
 
 
+def plankton_list_items(body):
+    """A Plankton list body -> its items.  S13...0.20 answer a bare JSON array,
+    develop HEAD ``{"images": [...]}``; both are accepted.
+    A body that is neither raises ``ValueError``."""
+    doc = json.loads(body.decode('utf-8') if isinstance(body, bytes) else body or '[]')
+    if isinstance(doc, dict):
+        doc = doc.get('images', [])
+    if not isinstance(doc, list):
+        raise ValueError('not a list of images')
+    return [item for item in doc if isinstance(item, dict)]
+
+
 # ---------------------------------------------------------------------------
 # Error re-rendering
 

@@ -256,6 +256,14 @@ class GlanceImages(object):
             return c.glance_error(
                 409, 'Provided image size must match the stored image size. '
                 '(provided size: %d)' % size, environ)
+        if resp.status_int == 403:
+            return c.glance_error(
+                403, 'Access was denied to %s: only the owner of a Pithos file can '
+                'register it.' % location, environ)
+        if resp.status_int == 404:
+            return c.glance_error(
+                404, 'No Pithos file at %s (or its container does not exist).'
+                % location, environ)
         if resp.status_int >= 400:
             return c.upstream_error(resp, environ, 'write')
         image = self.translator.image_from_plankton_headers(resp.headerlist)
@@ -408,20 +416,15 @@ class GlanceImages(object):
 
 
 def plankton_list(resp):
-    """The items of a Plankton list reply (bare array or ``{"images": []}``).
+    """The items of a Plankton list reply (see ``translation.plankton_list_items``).
 
     A successful reply that is not such a list raises ``UpstreamError`` (a
     502): taking it for an empty list would hide images, and would let a
     create register a location that already is an image."""
     try:
-        doc = json.loads(resp.body.decode('utf-8') or '[]')
+        return tr.plankton_list_items(resp.body)
     except ValueError:
-        raise UpstreamError('the image list is not JSON')
-    if isinstance(doc, dict):
-        doc = doc.get('images', [])
-    if not isinstance(doc, list):
-        raise UpstreamError('the image list is not a list')
-    return [item for item in doc if isinstance(item, dict)]
+        raise UpstreamError('the image list is not a JSON list')
 
 
 def filter_factory(global_conf, **local_conf):
