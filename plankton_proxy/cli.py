@@ -95,6 +95,9 @@ def configure_logging(args):
     else:
         logging.basicConfig(level=args.log_level.upper(),
                             format='%(asctime)s %(name)s %(levelname)s %(message)s')
+    # Whatever the configuration: no token or password in any line.
+    from plankton_proxy import redact
+    redact.install()
 
 
 def serve(args):
