@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 #: The order our own filters must keep relative to one another, by entry
 #: point name (docs/operators.rst explains each constraint).
-FILTER_ORDER = ('healthcheck', 'access_log', 'versions', 'glance_errors',
+FILTER_ORDER = ('healthcheck', 'access_log', 'versions', 'limits', 'glance_errors',
                 'glance_normalize', 'glance_lists', 'glance_members', 'glance_images')
 
 DIST = 'plankton_proxy'

@@ -51,7 +51,7 @@ def test_every_mistake_is_reported(tmp_path):
             '[filter:acess_log] section') in out
     assert "cannot import it (No module named 'no_such_module')" in out
     assert 'plankton_proxy has no filter "nosuch" (it has: access_log, ' in out
-    assert ', healthcheck, versions)' in out
+    assert ', healthcheck, ' in out and ', versions)' in out
     assert 'warning: filter "early" (healthcheck) comes after "versions"' in out
     assert 'error: [app:forward] upstream = ftp://example.org/ is not an http://' in out
     assert '4 error(s), 1 warning(s)' in out
