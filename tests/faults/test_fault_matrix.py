@@ -122,6 +122,8 @@ def test_fault_matrix(plankton_server, fast_config, fault, request_name, status,
         elapsed = time.monotonic() - start
         _assert_shape(resp, status, retry_after)
         assert elapsed < within, elapsed
+        if fault == 'status_503':
+            assert resp.headers['Retry-After'] == '7'     # the upstream's own
         if server is not None:
             seen = [m for m, _ in server.requests if m == faulted]
             if calls is not None:
