@@ -11,14 +11,17 @@ from plankton_proxy.backend.app import load_users, make_app
 from plankton_proxy.testing import DEMO_USERS_FILE
 
 #: What the proxy may ask the upstream: the Plankton image API (below
-#: /image/v1.0) and the identity service's token check, nothing else.
+#: /image/v1.0), the identity service's token check and (for image data) the
+#: Pithos object API, nothing else.
 IMAGE_API = re.compile(
     r'^/image/v1\.0/images/?$|'
     r'^/image/v1\.0/images/detail$|'
     r'^/image/v1\.0/images/[^/]+$|'
     r'^/image/v1\.0/images/[^/]+/members/?$|'
     r'^/image/v1\.0/images/[^/]+/members/[^/]+$|'
-    r'^/identity/v2\.0/tokens/?$')
+    r'^/identity/v2\.0/tokens/?$|'
+    # The data path (decision 4) streams uploads into the configured Pithos.
+    r'^/object-store/v1/[^/]+(/[^/]+(/.+)?)?$')
 UPSTREAM_METHODS = frozenset(('GET', 'HEAD', 'POST', 'PUT', 'DELETE'))
 
 
@@ -33,6 +36,11 @@ class Recorder(object):
             self.seen.append((environ['REQUEST_METHOD'],
                               environ.get('PATH_INFO', ''),
                               environ.get('QUERY_STRING', '')))
+        if 'chunked' in environ.get('HTTP_TRANSFER_ENCODING', '').lower():
+            # wsgiref hands the raw socket stream on: undo the chunking, as
+            # the servers the backend normally runs under do.
+            environ['wsgi.input'] = _Dechunked(environ['wsgi.input'])
+            environ.pop('CONTENT_LENGTH', None)
         return self.app(environ, start_response)
 
     def outside_api(self, since=0):
@@ -40,6 +48,38 @@ class Recorder(object):
         never have sent."""
         return [(m, p, q) for m, p, q in self.seen[since:]
                 if m not in UPSTREAM_METHODS or not IMAGE_API.match(p)]
+
+
+class _Dechunked(object):
+    def __init__(self, raw):
+        self.raw = raw
+        self.left = 0
+        self.done = False
+
+    def read(self, size=-1):
+        out = b''
+        while not self.done and (size is None or size < 0 or len(out) < size):
+            if self.left == 0:
+                line = self.raw.readline()
+                self.left = int(line.split(b';')[0].strip() or b'0', 16)
+                if self.left == 0:
+                    while self.raw.readline() not in (b'\r\n', b'\n', b''):
+                        pass
+                    self.done = True
+                    break
+            want = self.left if size is None or size < 0 else min(self.left, size - len(out))
+            data = self.raw.read(want)
+            if not data:
+                self.done = True
+                break
+            out += data
+            self.left -= len(data)
+            if self.left == 0:
+                self.raw.readline()
+        return out
+
+    def readline(self, size=-1):
+        return self.read(size)
 
 
 class _Server(ThreadingMixIn, WSGIServer):

@@ -31,12 +31,14 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from plankton_proxy.testing import RunningServer, read_users, DEMO_USERS_FILE
+from tests.faults.conftest import derived_config
 from tests.faults.recording import recorded_backend
 
 TOTAL = int(os.environ.get('FUZZ_EXAMPLES', '2500'))
 SEED = int(os.environ.get('FUZZ_SEED', '20261127'))
 #: Strategy -> share of the budget.
-SHARES = {'headers': 0.25, 'paths': 0.25, 'queries': 0.2, 'bodies': 0.2, 'methods': 0.1}
+SHARES = {'headers': 0.22, 'paths': 0.22, 'queries': 0.18, 'bodies': 0.18, 'methods': 0.1,
+          'uploads': 0.1}
 COUNTS = Counter()
 STATUSES = Counter()
 
@@ -63,10 +65,15 @@ class Target(object):
 
 
 @pytest.fixture(scope='module')
-def target():
+def target(tmp_path_factory):
     with recorded_backend() as (backend_url, recorder):
+        # As `serve` configures the proxy for its embedded backend: the
+        # identity service, and Pithos for image data (once uploads are served).
+        config = derived_config(tmp_path_factory.mktemp('fuzz'), {'DEFAULT': {
+            'pithos_url': backend_url + '/object-store/v1',
+            'identity_url': backend_url + '/identity/v2.0'}})
         proxy = RunningServer(['--port', '0', '--upstream', backend_url + '/image/v1.0',
-                               '--log-level', 'WARNING'])
+                               '--config', config, '--log-level', 'WARNING'])
         try:
             account, token = ALICE
             base = '%s/object-store/v1/%s/images' % (backend_url, account)
@@ -114,6 +121,9 @@ def send(target, raw, kind, timeout=10.0):
                 data = sock.recv(65536)
             except ConnectionResetError:
                 break
+            except socket.timeout:
+                raise AssertionError('no answer within %ss to %r; proxy log:\n%s' % (
+                    timeout, raw[:300], ''.join(target.proxy.output[-30:])))
             if not data:
                 break
             answer += data
@@ -376,6 +386,46 @@ def test_fuzz_methods(target, method, path):
         '{other}', '00000000-0000-4000-8000-000000000000')
     body = b'' if method in ('PUT', 'POST', 'PATCH') else None
     send(target, request(method.encode(), path.encode(), body=body), 'methods')
+
+
+@st.composite
+def uploads(draw):
+    headers = [(b'x-image-meta-name', b'fuzz-up'),
+               (b'x-image-meta-disk_format', draw(st.sampled_from([b'raw', b'qcow2', b'']))),
+               (b'x-image-meta-container_format', draw(st.sampled_from([b'bare', b'ova'])))]
+    size = draw(st.integers(min_value=0, max_value=70000))
+    data = draw(st.binary(min_size=0, max_size=64)) * (size // 64 + 1)
+    data = data[:size]
+    lie = draw(st.sampled_from([None, 'size', 'checksum', 'both', 'garbage']))
+    if lie in ('size', 'both'):
+        headers.append((b'x-image-meta-size', b'%d' % (len(data) + 1)))
+    if lie in ('checksum', 'both'):
+        headers.append((b'x-image-meta-checksum', b'0' * 32))
+    if lie == 'garbage':
+        headers.append((b'x-image-meta-size', to_bytes(draw(nasty_text))))
+    headers.append((b'Content-Type', draw(st.sampled_from(
+        [b'application/octet-stream', b'text/plain']))))
+    chunked = draw(st.booleans())
+    method, path = draw(st.sampled_from([('POST', '/v1/images'), ('PUT', '/v1/images/{id}'),
+                                         ('PUT', '/v1/images/{other}')]))
+    return method, path, headers, data, chunked
+
+
+@given(case=uploads())
+@seed(SEED)
+@_settings(SHARES['uploads'])
+def test_fuzz_uploads(target, case):
+    """Image data with lying sizes and checksums: an answer below 500 (501
+    while uploads are not served), and only the image API or Pithos asked."""
+    method, path, headers, data, chunked = case
+    path = path.replace('{id}', target.image_id).replace(
+        '{other}', '00000000-0000-4000-8000-000000000000').encode()
+    if chunked:
+        body = (b'%x\r\n%s\r\n' % (len(data), data) if data else b'') + b'0\r\n\r\n'
+        raw = request(method.encode(), path, headers + [(b'Transfer-Encoding', b'chunked')])
+        send(target, raw + body, 'uploads')
+    else:
+        send(target, request(method.encode(), path, headers, data), 'uploads')
 
 
 def test_fuzz_framing(target):
