@@ -29,6 +29,7 @@ import pytest
 
 BANNER = re.compile(r'^plankton-proxy (http://\S+)$')
 UPSTREAM = re.compile(r'^\s+upstream:\s+(\S+)')
+USERS = re.compile(r'^\s+users:\s+')
 
 #: The demo users of the shipped etc/users.conf, ``(uuid, token)``.
 DEMO_USERS_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -66,6 +67,11 @@ class RunningServer(object):
                 self.url = BANNER.match(line).group(1)
             elif UPSTREAM.match(line):
                 self.upstream = UPSTREAM.match(line).group(1)
+                if '--upstream' in args:
+                    break
+            elif self.upstream and USERS.match(line):
+                # The embedded backend's part of the banner ends here: read it
+                # all before returning, so callers see the whole banner.
                 break
         if not (self.url and self.upstream):
             self.stop()
