@@ -3,6 +3,9 @@
     plankton-proxy serve [--host H] [--port 9292] [--upstream URL]
                          [--backend-port 9393] [--data-dir DIR] [--users FILE]
                          [--dialect s16|s13] [--config paste.ini]
+                         [--workers N] [--max-clients N] [--backlog N]
+                         [--client-timeout S] [--no-keepalive] [--upstream-pool N]
+                         [--no-access-log]
 
 Without ``--upstream`` it also starts the embedded Plankton/Pithos/identity
 backend in the same process and points the proxy at it.
@@ -39,6 +42,13 @@ def find_shipped_file(relative):
                      % (relative, ', '.join(candidates)))
 
 
+#: Defaults of the tuning options; the same as plankton_proxy.server's, kept
+#: here so that parsing arguments does not import eventlet before it patches.
+DEFAULT_MAX_CLIENTS = 1024
+DEFAULT_BACKLOG = 128
+DEFAULT_CLIENT_TIMEOUT = 300
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog='plankton-proxy', description=__doc__.split('\n')[0])
     sub = parser.add_subparsers(dest='command', required=True)
@@ -67,6 +77,27 @@ def build_parser():
     serve.add_argument('--pipeline', default='main',
                        help='pipeline of the paste file to serve (default: %(default)s)')
     serve.add_argument('--log-level', default='INFO')
+    tuning = serve.add_argument_group(
+        'tuning', 'the eventlet server and the upstream pool (see benchmarks/)')
+    tuning.add_argument('--workers', type=int, default=1,
+                        help='proxy processes sharing the listening socket; more '
+                             'than 1 needs --upstream (default: %(default)s)')
+    tuning.add_argument('--max-clients', type=int, default=DEFAULT_MAX_CLIENTS,
+                        help='client connections served at once per process '
+                             '(green threads; default: %(default)s)')
+    tuning.add_argument('--backlog', type=int, default=DEFAULT_BACKLOG,
+                        help='listen backlog (default: %(default)s)')
+    tuning.add_argument('--client-timeout', type=float,
+                        default=DEFAULT_CLIENT_TIMEOUT,
+                        help='seconds an idle or slow client connection is kept '
+                             '(default: %(default)s)')
+    tuning.add_argument('--no-keepalive', dest='keepalive', action='store_false',
+                        help='close client connections after each request')
+    tuning.add_argument('--upstream-pool', type=int, metavar='N',
+                        help='kept-alive connections to the upstream per process '
+                             '(the forward app\'s pool_size; default: its own, 32)')
+    tuning.add_argument('--no-access-log', dest='access_log', action='store_false',
+                        help='do not log a line per request')
     return parser
 
 
@@ -79,34 +110,57 @@ def serve(args):
 
     logging.basicConfig(level=args.log_level.upper(),
                         format='%(asctime)s %(name)s %(levelname)s %(message)s')
+    if args.workers < 1:
+        raise SystemExit('plankton-proxy: --workers must be at least 1')
+    if args.workers > 1 and not args.upstream:
+        raise SystemExit('plankton-proxy: --workers needs --upstream (each worker '
+                         'would otherwise run its own embedded backend)')
     sockets, threads = [], []
     global_conf = {}
+    if args.upstream_pool:
+        global_conf['pool_size'] = str(args.upstream_pool)
     if args.upstream:
         global_conf['upstream'] = args.upstream
     else:
         from plankton_proxy.backend.app import load_users, make_app
         users_file = args.users or find_shipped_file(os.path.join('etc', 'users.conf'))
-        backend_sock = server.listen(args.host, args.backend_port)
+        backend_sock = server.listen(args.host, args.backend_port, args.backlog)
         backend_url = 'http://%s:%d' % (args.host, backend_sock.getsockname()[1])
         backend = make_app(data_dir=None if args.in_memory else os.path.abspath(args.data_dir),
                            users=load_users(users_file), dialect=args.dialect,
                            paginate=True, public_url=backend_url)
         sockets.append(backend_sock)
-        threads.append(server.spawn_server(backend_sock, backend, 'backend', environ_fix=False))
+        threads.append(server.spawn_server(backend_sock, backend, 'backend', environ_fix=False,
+                                           access_log=args.access_log))
         global_conf.update(upstream=backend_url + '/image/v1.0',
                            pithos_url=backend_url + '/object-store/v1',
                            identity_url=backend_url + '/identity/v2.0')
     config = os.path.abspath(args.config or find_shipped_file('paste.ini'))
-    app = loadapp('config:' + config, name=args.pipeline, global_conf=global_conf)
-    proxy_sock = server.listen(args.host, args.port)
+    proxy_sock = server.listen(args.host, args.port, args.backlog)
     proxy_url = 'http://%s:%d' % (args.host, proxy_sock.getsockname()[1])
     sockets.append(proxy_sock)
-    threads.append(server.spawn_server(proxy_sock, app, 'proxy'))
-    server.stop_on_signals()
+
+    def serve_proxy():
+        # In each worker when there are several: every process its own app,
+        # so its own upstream pool.
+        app = loadapp('config:' + config, name=args.pipeline, global_conf=global_conf)
+        return server.spawn_server(
+            proxy_sock, app, 'proxy', client_timeout=args.client_timeout,
+            max_clients=args.max_clients, keepalive=args.keepalive,
+            access_log=args.access_log)
+
+    if args.workers == 1:
+        threads.append(serve_proxy())
+        server.stop_on_signals()
+    else:
+        # Load once here so a broken paste file fails before any fork.
+        loadapp('config:' + config, name=args.pipeline, global_conf=global_conf)
 
     lines = ['plankton-proxy %s' % proxy_url,
              '  Glance v1 API:   %s/v1  (pipeline "%s" of %s)' % (proxy_url, args.pipeline, config),
              '  upstream:        %s' % global_conf['upstream']]
+    if args.workers > 1:
+        lines += ['  workers:         %d' % args.workers]
     if not args.upstream:
         lines += ['  embedded backend (%s, %s):' % (
                       args.dialect, 'in memory' if args.in_memory
@@ -116,6 +170,16 @@ def serve(args):
                   '    identity:  %s' % global_conf['identity_url'],
                   '    users:     %s (demo tokens are for local use only)' % users_file]
     print('\n'.join(lines), flush=True)
+    if args.workers > 1:
+        def child():
+            server.stop_on_signals()
+            server.wait_forever([serve_proxy()], sockets)
+            return 0
+        status = server.prefork(args.workers, child)
+        for sock in sockets:
+            sock.close()
+        print('plankton-proxy stopped', flush=True)
+        return status
     server.wait_forever(threads, sockets)
     print('plankton-proxy stopped', flush=True)
     return 0

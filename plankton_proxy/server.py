@@ -64,22 +64,35 @@ class EventletEnvironFix(object):
         return self.app(environ, start_response)
 
 
-def listen(host, port, backlog=128):
+#: Defaults of the tuning knobs (``plankton-proxy serve`` options).
+DEFAULT_BACKLOG = 128
+DEFAULT_CLIENT_TIMEOUT = 300
+DEFAULT_MAX_CLIENTS = 1024
+
+
+def listen(host, port, backlog=DEFAULT_BACKLOG):
     """Open a listening socket; port 0 picks a free one."""
     return eventlet.listen((host, port), backlog=backlog)
 
 
-def spawn_server(sock, app, name, client_timeout=300, max_clients=1024, environ_fix=True):
+def spawn_server(sock, app, name, client_timeout=DEFAULT_CLIENT_TIMEOUT,
+                 max_clients=DEFAULT_MAX_CLIENTS, environ_fix=True, keepalive=True,
+                 access_log=True):
     """Serve ``app`` on ``sock`` in a green thread and return it.
 
-    ``environ_fix=False`` leaves eventlet's environ as it is: the embedded
-    backend wants that, since a real Synnefo behind nginx drops underscore
-    header names just the same."""
+    ``max_clients`` is the green thread pool: connections served at once
+    (more wait in the listen backlog); ``keepalive=False`` closes every
+    client connection after one request; ``access_log=False`` skips the
+    per-request log line.  ``environ_fix=False`` leaves eventlet's environ
+    as it is: the embedded backend wants that, since a real Synnefo behind
+    nginx drops underscore header names just the same."""
     return eventlet.spawn(
         eventlet.wsgi.server, sock, EventletEnvironFix(app) if environ_fix else app,
         log=_AccessLog('plankton_proxy.access.' + name),
+        log_output=access_log,
         socket_timeout=client_timeout,
         max_size=max_clients,
+        keepalive=keepalive,
         # A crash answers a bare 500: tracebacks go to the log, not to clients.
         debug=False)
 
@@ -107,3 +120,46 @@ def wait_forever(threads, sockets):
                 pass
         for thread in threads:
             thread.kill()
+
+
+def prefork(workers, serve_child):
+    """Run ``serve_child()`` in ``workers`` forked processes that share the
+    listening sockets opened before the call; wait for them in this one.
+
+    SIGTERM or SIGINT here is passed on to every worker as SIGTERM.  A worker
+    that dies is not replaced: the others go on serving, and the parent
+    exits once all are gone, with the first non-zero status."""
+    import os
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = serve_child() or 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+
+    def _forward(signum, frame):
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+    signal.signal(signal.SIGTERM, _forward)
+    signal.signal(signal.SIGINT, _forward)
+    status = 0
+    left = set(children)
+    while left:
+        try:
+            pid, code = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        left.discard(pid)
+        code = os.waitstatus_to_exitcode(code)
+        if code and not status:
+            status = code if code > 0 else 128 - code
+    return status
