@@ -1,0 +1,226 @@
+"""Item 1 (hop cost) and item 4 (server tuning): the same small requests sent
+directly to the backend, through the proxy and through nginx.
+
+The request mix, cycled in this order on every connection:
+``HEAD /images/<id>``, ``GET /images/detail?limit=20`` (of 100 images) and
+``GET /images/<id>/members``, as the demo user alice.
+
+Targets (all on 127.0.0.1, each its own process):
+
+``direct``
+    ``python -m plankton_proxy.backend`` (paths ``/image/v1.0/...``).
+``proxy``
+    ``plankton-proxy serve --upstream <backend>/image/v1.0`` with the shipped
+    ``paste.ini``, default options (paths ``/v1/...``).
+``nginx``
+    Debian's nginx, one worker, ``proxy_pass`` to the backend with upstream
+    keep-alive (paths ``/v1/...`` rewritten to ``/image/v1.0/...``).
+``proxy-requests``
+    The same pipeline with ``[app:forward]`` swapped for
+    ``benchmarks.session_forward`` (a ``requests.Session``): the measurement
+    behind the urllib3 choice of decision 21.
+"""
+
+import configparser
+import os
+import statistics
+
+from benchmarks import loadgen, procs
+
+MIX_LABELS = ['HEAD image', 'GET detail?limit=20', 'GET members']
+
+
+def request_mix(prefix, ids, token):
+    auth = {'X-Auth-Token': token}
+    return [('HEAD', '%s/images/%s' % (prefix, ids[1]), auth),
+            ('GET', '%s/images/detail?limit=20' % prefix, auth),
+            ('GET', '%s/images/%s/members' % (prefix, ids[0]), auth)]
+
+
+def paste_variant(workdir, name, forward_use=None, forward_options=None):
+    """The tree's paste.ini with ``[app:forward]`` changed; returns its path."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    parser.read(os.path.join(procs.ROOT, 'paste.ini'))
+    if forward_use:
+        parser['app:forward']['use'] = forward_use
+    for key, value in (forward_options or {}).items():
+        parser['app:forward'][key] = str(value)
+    path = os.path.join(workdir, 'paste-%s.ini' % name)
+    with open(path, 'w') as stream:
+        parser.write(stream)
+    return path
+
+
+def _median_run(runs):
+    """Several runs of one point → one figure set: the median of each figure;
+    the percentile curve of the run whose p50 is that median."""
+    if len(runs) == 1:
+        return dict(runs[0], rounds=1)
+    p50s = sorted(r['p50_ms'] for r in runs)
+    mid = p50s[len(p50s) // 2]
+    chosen = dict([r for r in runs if r['p50_ms'] == mid][0])
+    for key in ('rps', 'p50_ms', 'p99_ms', 'mean_ms'):
+        chosen[key] = statistics.median(r[key] for r in runs)
+    chosen['rounds'] = len(runs)
+    chosen['round_values'] = {key: [round(r[key], 4) for r in runs]
+                              for key in ('rps', 'p50_ms', 'p99_ms')}
+    return chosen
+
+
+def measure(targets, concurrencies, duration, rounds, log=print, warmup=1):
+    """``targets``: {name: (url, [requests])}.  Rounds interleave the targets
+    (direct, proxy, nginx, ... then again) so that a noisy minute of the
+    machine hits all of them alike."""
+    runs = {name: {c: [] for c in concurrencies} for name in targets}
+    for rnd in range(rounds):
+        for c in concurrencies:
+            for name, (url, reqs) in targets.items():
+                if warmup:
+                    loadgen.run(url, reqs, c, warmup)
+                result = loadgen.run(url, reqs, c, duration)
+                runs[name][c].append(result)
+                log('  round %d  %-15s c=%-3d %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms%s' % (
+                    rnd + 1, name, c, result['rps'], result['p50_ms'], result['p99_ms'],
+                    _errors(result)))
+    return {name: {'c%d' % c: _median_run(runs[name][c]) for c in concurrencies}
+            for name in targets}
+
+
+def _errors(result):
+    errors = sum(result.get('errors', {}).values())
+    return '  (%d errors)' % errors if errors else ''
+
+
+def ratios(figures):
+    out = {}
+    direct = figures.get('direct')
+    proxy = figures.get('proxy')
+    nginx = figures.get('nginx')
+    if direct and proxy:
+        for c in ('c1', 'c32'):
+            if c in direct and c in proxy:
+                out['proxy/direct p50 ' + c] = proxy[c]['p50_ms'] / direct[c]['p50_ms']
+                out['proxy/direct p99 ' + c] = proxy[c]['p99_ms'] / direct[c]['p99_ms']
+                out['proxy/direct rps ' + c] = proxy[c]['rps'] / direct[c]['rps']
+                out['proxy added p50 ms ' + c] = proxy[c]['p50_ms'] - direct[c]['p50_ms']
+                out['proxy added p99 ms ' + c] = proxy[c]['p99_ms'] - direct[c]['p99_ms']
+    if nginx and proxy:
+        for c in ('c1', 'c32'):
+            if c in nginx and c in proxy:
+                out['proxy/nginx p50 ' + c] = proxy[c]['p50_ms'] / nginx[c]['p50_ms']
+                out['proxy/nginx p99 ' + c] = proxy[c]['p99_ms'] / nginx[c]['p99_ms']
+                out['proxy/nginx rps ' + c] = proxy[c]['rps'] / nginx[c]['rps']
+    if nginx and direct:
+        for c in ('c1', 'c32'):
+            if c in nginx and c in direct:
+                out['nginx added p50 ms ' + c] = nginx[c]['p50_ms'] - direct[c]['p50_ms']
+                out['nginx/direct rps ' + c] = nginx[c]['rps'] / direct[c]['rps']
+    req = figures.get('proxy-requests')
+    if req and proxy:
+        for c in ('c1', 'c32'):
+            if c in req and c in proxy:
+                out['requests-forwarder added p50 ms ' + c] = (
+                    req[c]['p50_ms'] - direct[c]['p50_ms']) if direct else None
+                out['proxy/requests-forwarder rps ' + c] = proxy[c]['rps'] / req[c]['rps']
+    return out
+
+
+def targets_met(r):
+    """Issue 8's targets for item 1, from the ratios."""
+    met = {}
+    if 'proxy added p50 ms c1' in r:
+        met['added p50 <= 1 ms at c=1'] = r['proxy added p50 ms c1'] <= 1.0
+        met['added p99 <= 3 ms at c=1'] = r['proxy added p99 ms c1'] <= 3.0
+    if 'proxy/direct rps c32' in r:
+        met['throughput >= 70% of direct at c=32'] = r['proxy/direct rps c32'] >= 0.70
+    return met
+
+
+def run(workdir, backend, ids, token, quick, log=print):
+    """Item 1: every target at c=1 and c=32, then the request types one by one
+    at c=1.  Returns (results dict, servers to stop)."""
+    duration, rounds = (2, 1) if quick else (8, 3)
+    started = []
+    result = {'request_mix': MIX_LABELS, 'duration_s': duration, 'rounds': rounds,
+              'concurrencies': [1, 32], 'load_generator': None, 'skipped': {}}
+    try:
+        proxy = procs.start_proxy(workdir, backend.url + '/image/v1.0')
+        started.append(proxy)
+        session_ini = paste_variant(workdir, 'requests',
+                                    forward_use='call:benchmarks.session_forward:app_factory')
+        proxy_req = procs.start_proxy(workdir, backend.url + '/image/v1.0', config=session_ini)
+        started.append(proxy_req)
+        targets = {'direct': (backend.url, request_mix('/image/v1.0', ids, token)),
+                   'proxy': (proxy.url, request_mix('/v1', ids, token))}
+        try:
+            nginx = procs.Nginx(workdir, backend.url)
+            started.append(nginx)
+            targets['nginx'] = (nginx.url, request_mix('/v1', ids, token))
+        except (FileNotFoundError, RuntimeError) as exc:
+            result['skipped']['nginx'] = str(exc).splitlines()[0]
+            log('  nginx skipped: %s' % result['skipped']['nginx'])
+        targets['proxy-requests'] = (proxy_req.url, request_mix('/v1', ids, token))
+        result['load_generator'] = 'wrk' if loadgen.wrk_available() else 'python'
+        result['figures'] = measure(targets, [1, 32], duration, rounds, log)
+        # The request types one by one, c=1: which one the proxy costs on.
+        per = {}
+        for name in [n for n in ('direct', 'proxy', 'nginx') if n in targets]:
+            url, reqs = targets[name]
+            per[name] = {}
+            for label, req in zip(MIX_LABELS, reqs):
+                loadgen.run(url, [req], 1, 1)
+                res = loadgen.run(url, [req], 1, max(2, duration // 2))
+                per[name][label] = {k: res[k] for k in ('rps', 'p50_ms', 'p99_ms')}
+                log('  %-8s %-22s p50 %7.3f ms  p99 %7.3f ms' % (
+                    name, label, res['p50_ms'], res['p99_ms']))
+        result['per_request_c1'] = per
+        result['ratios'] = ratios(result['figures'])
+        result['targets_met'] = targets_met(result['ratios'])
+    finally:
+        for server in reversed(started):
+            server.stop()
+    return result
+
+
+#: Item 4: proxy variants measured at c=32 against the defaults.
+TUNING_VARIANTS = [
+    ('defaults', [], {}),
+    ('--no-access-log', ['--no-access-log'], {}),
+    ('--upstream-pool 4', ['--upstream-pool', '4'], {}),
+    ('--max-clients 8', ['--max-clients', '8'], {}),
+    ('--no-keepalive', ['--no-keepalive'], {}),
+    ('--workers 2', ['--workers', '2'], {}),
+]
+
+
+def run_tuning(workdir, backend, ids, token, quick, log=print):
+    duration = 2 if quick else 8
+    variants = TUNING_VARIANTS if not quick else [
+        v for v in TUNING_VARIANTS if v[0] in ('defaults', '--workers 2')]
+    out = {'concurrency': 32, 'duration_s': duration, 'variants': {}}
+    reqs = request_mix('/v1', ids, token)
+    direct = loadgen.run(backend.url, request_mix('/image/v1.0', ids, token), 32, duration)
+    out['direct'] = {k: direct[k] for k in ('rps', 'p50_ms', 'p99_ms')}
+    log('  %-20s c=32 %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms' % (
+        'direct (reference)', direct['rps'], direct['p50_ms'], direct['p99_ms']))
+    for name, args, _ in variants:
+        proxy = procs.start_proxy(workdir, backend.url + '/image/v1.0', args=args)
+        try:
+            loadgen.run(proxy.url, reqs, 32, 1)
+            res = loadgen.run(proxy.url, reqs, 32, duration)
+        finally:
+            proxy.stop()
+        out['variants'][name] = {k: res[k] for k in ('rps', 'p50_ms', 'p99_ms')}
+        out['variants'][name]['errors'] = res.get('errors')
+        out['variants'][name]['args'] = args
+        log('  %-20s c=32 %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms%s' % (
+            name, res['rps'], res['p50_ms'], res['p99_ms'], _errors(res)))
+    base = out['variants']['defaults']['rps']
+    for name, fig in out['variants'].items():
+        fig['rps/defaults'] = fig['rps'] / base
+        fig['rps/direct'] = fig['rps'] / out['direct']['rps']
+    workers = out['variants'].get('--workers 2')
+    if workers:
+        out['workers_wins_at_c32'] = workers['rps/defaults'] > 1.05
+    return out
