@@ -1,0 +1,139 @@
+"""Item 3: listing every image, page by page, for N images.
+
+For each N the backend is filled (``benchmarks.populate``) and started as
+``benchmarks.counting_backend``, which counts the requests it answers; the
+proxy runs in front of it.  Every listing walks the whole list with
+``limit`` = page size and ``marker`` = the last id seen, until a short page
+(what glanceclient's v1 ``images.list(page_size=...)`` does):
+
+``backend direct (paging loop)``
+    The loop, over one kept-alive connection, straight to the backend's
+    ``/image/v1.0/images/detail`` (its pagination extension).
+``proxy forward (paging loop)``
+    The same loop through the proxy's ``/v1/images/detail``.
+``glanceclient via proxy``
+    glanceclient 2.17's own paging through the proxy; only when the shipped
+    pipeline has the ``glance_lists`` translation filter (the raw backend
+    answers a bare JSON list, which glanceclient cannot read).
+
+Each listing reports its wall time, the requests the client made and the
+requests the backend answered (the upstream requests).
+"""
+
+import configparser
+import os
+import time
+
+import requests
+
+from benchmarks import populate, procs
+
+
+def pipeline_filters():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(os.path.join(procs.ROOT, 'paste.ini'))
+    return parser['pipeline:main']['pipeline'].split()
+
+
+def _count(backend, reset=False):
+    url = backend.url + '/__bench/count'
+    resp = requests.post(url) if reset else requests.get(url)
+    return resp.json()
+
+
+def paging_loop(base, token, page_size):
+    session = requests.Session()
+    session.headers['X-Auth-Token'] = token
+    marker, total, calls = None, 0, 0
+    while True:
+        params = {'limit': page_size}
+        if marker:
+            params['marker'] = marker
+        resp = session.get(base + '/images/detail', params=params)
+        calls += 1
+        resp.raise_for_status()
+        body = resp.json()
+        images = body['images'] if isinstance(body, dict) else body
+        total += len(images)
+        if len(images) < page_size:
+            break
+        marker = images[-1]['id']
+    session.close()
+    return total, calls
+
+
+def glanceclient_list(endpoint, token, page_size):
+    import glanceclient
+    client = glanceclient.Client('1', endpoint=endpoint, token=token)
+    calls = [0]
+    http = client.http_client
+    original = http.get
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return original(*args, **kwargs)
+    http.get = counted
+    return len(list(client.images.list(page_size=page_size))), calls[0]
+
+
+def run(workdir, quick, log=print):
+    sizes = (100, 1000) if quick else (1000, 10000)
+    page_sizes = (20, 1000)
+    owner = procs.demo_users()[0]
+    data_dir = os.path.join(workdir, 'scale-data')
+    with_glance = 'glance_lists' in pipeline_filters()
+    out = {'sizes': list(sizes), 'page_sizes': list(page_sizes), 'runs': [],
+           'glanceclient': with_glance,
+           'note': None if with_glance else (
+               'the shipped pipeline has no glance_lists filter yet: glanceclient cannot '
+               'read the raw backend list, so the listings are the same limit/marker '
+               'loop glanceclient runs, direct and through the forwarding proxy')}
+    have = 0
+    for n in sizes:
+        t0 = time.monotonic()
+        populate.populate(data_dir, procs.USERS_FILE, owner, n - have, start=have)
+        have = n
+        log('  N=%d images registered in %.1f s (preparation, not measured)'
+            % (n, time.monotonic() - t0))
+        backend = procs.start_backend(workdir, data_dir=data_dir, counting=True)
+        proxy = None
+        try:
+            proxy = procs.start_proxy(workdir, backend.url + '/image/v1.0')
+            modes = [('backend direct (paging loop)',
+                      lambda ps: paging_loop(backend.url + '/image/v1.0', owner[1], ps)),
+                     ('proxy forward (paging loop)',
+                      lambda ps: paging_loop(proxy.url + '/v1', owner[1], ps))]
+            if with_glance:
+                modes.append(('glanceclient via proxy',
+                              lambda ps: glanceclient_list(proxy.url, owner[1], ps)))
+            for mode, fn in modes:
+                for ps in page_sizes:
+                    _count(backend, reset=True)
+                    t0 = time.perf_counter()
+                    listed, calls = fn(ps)
+                    elapsed = time.perf_counter() - t0
+                    upstream = _count(backend).get('total', 0)
+                    row = {'mode': mode, 'n': n, 'page_size': ps, 'seconds': elapsed,
+                           'listed': listed, 'client_requests': calls,
+                           'upstream_requests': upstream,
+                           'ms_per_image': elapsed * 1000.0 / n}
+                    out['runs'].append(row)
+                    log('  %-30s N=%-6d page %-5d %8.3f s  %6d client req  %6d upstream req%s'
+                        % (mode, n, ps, elapsed, calls, upstream,
+                           '' if listed == n else '  (listed %d!)' % listed))
+        finally:
+            if proxy:
+                proxy.stop()
+            backend.stop()
+    small, large = sizes
+    growth = {}
+    for row in out['runs']:
+        if row['n'] == large:
+            base = [r for r in out['runs'] if r['n'] == small and r['mode'] == row['mode']
+                    and r['page_size'] == row['page_size']][0]
+            key = '%s, page %d' % (row['mode'], row['page_size'])
+            growth[key] = row['seconds'] / base['seconds']
+    out['growth_10x'] = growth
+    out['target'] = 'time(10N) <= 12 x time(N)'
+    out['targets_met'] = {key: value <= 12.0 for key, value in growth.items()}
+    return out
