@@ -95,8 +95,8 @@ def get_object(url, path, token, size):
     return elapsed
 
 
-def run(workdir, backend, quick, log=print):
-    size = (64 if quick else 1024) << 20
+def run(workdir, backend, level, log=print):
+    size = {'smoke': 4, 'quick': 64, 'full': 1024}[level] << 20
     uuid, token = procs.demo_users()[0]
     ini = os.path.join(workdir, 'paste-forward-only.ini')
     with open(ini, 'w') as stream:
@@ -105,7 +105,7 @@ def run(workdir, backend, quick, log=print):
     proxy = procs.start_proxy(workdir, backend.url, config=ini)
     out = {'label': 'forwarder data path (raw Pithos object PUT/GET; not the product '
                     'upload path, which does not exist yet)',
-           'bytes': size, 'rounds': 1 if quick else 2, 'runs': []}
+           'bytes': size, 'rounds': 2 if level == 'full' else 1, 'runs': []}
     try:
         conn = _conn(backend.url)
         conn.request('PUT', '/object-store/v1/%s/datapath' % uuid,

@@ -60,8 +60,11 @@ def _median_run(runs):
     p50s = sorted(r['p50_ms'] for r in runs)
     mid = p50s[len(p50s) // 2]
     chosen = dict([r for r in runs if r['p50_ms'] == mid][0])
-    for key in ('rps', 'p50_ms', 'p99_ms', 'mean_ms'):
+    for key in ('rps', 'p50_ms', 'p99_ms', 'mean_ms', 'machine_busy_pct', 'other_busy_pct'):
         chosen[key] = statistics.median(r[key] for r in runs)
+    chosen['cpu_ms_per_request'] = {
+        name: statistics.median(r['cpu_ms_per_request'][name] for r in runs)
+        for name in runs[0]['cpu_ms_per_request']}
     chosen['rounds'] = len(runs)
     chosen['round_values'] = {key: [round(r[key], 4) for r in runs]
                               for key in ('rps', 'p50_ms', 'p99_ms')}
@@ -69,20 +72,23 @@ def _median_run(runs):
 
 
 def measure(targets, concurrencies, duration, rounds, log=print, warmup=1):
-    """``targets``: {name: (url, [requests])}.  Rounds interleave the targets
+    """``targets``: {name: (url, [requests], {process: pid})}.  Rounds interleave the targets
     (direct, proxy, nginx, ... then again) so that a noisy minute of the
     machine hits all of them alike."""
     runs = {name: {c: [] for c in concurrencies} for name in targets}
     for rnd in range(rounds):
         for c in concurrencies:
-            for name, (url, reqs) in targets.items():
+            for name, (url, reqs, pids) in targets.items():
                 if warmup:
                     loadgen.run(url, reqs, c, warmup)
-                result = loadgen.run(url, reqs, c, duration)
+                result = loadgen.run(url, reqs, c, duration, watch=pids)
                 runs[name][c].append(result)
-                log('  round %d  %-15s c=%-3d %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms%s' % (
-                    rnd + 1, name, c, result['rps'], result['p50_ms'], result['p99_ms'],
-                    _errors(result)))
+                log('  round %d  %-15s c=%-3d %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms  '
+                    'CPU ms/req %s, machine %.0f%% busy (%.0f%% not ours)%s' % (
+                        rnd + 1, name, c, result['rps'], result['p50_ms'], result['p99_ms'],
+                        ' '.join('%s %.3f' % kv for kv in result['cpu_ms_per_request'].items()),
+                        result['machine_busy_pct'], result['other_busy_pct'],
+                        _errors(result)))
     return {name: {'c%d' % c: _median_run(runs[name][c]) for c in concurrencies}
             for name in targets}
 
@@ -137,10 +143,10 @@ def targets_met(r):
     return met
 
 
-def run(workdir, backend, ids, token, quick, log=print):
+def run(workdir, backend, ids, token, level, log=print):
     """Item 1: every target at c=1 and c=32, then the request types one by one
     at c=1.  Returns (results dict, servers to stop)."""
-    duration, rounds = (2, 1) if quick else (8, 3)
+    duration, rounds = {'smoke': (1, 1), 'quick': (2, 1), 'full': (8, 3)}[level]
     started = []
     result = {'request_mix': MIX_LABELS, 'duration_s': duration, 'rounds': rounds,
               'concurrencies': [1, 32], 'load_generator': None, 'skipped': {}}
@@ -151,27 +157,33 @@ def run(workdir, backend, ids, token, quick, log=print):
                                     forward_use='call:benchmarks.session_forward:app_factory')
         proxy_req = procs.start_proxy(workdir, backend.url + '/image/v1.0', config=session_ini)
         started.append(proxy_req)
-        targets = {'direct': (backend.url, request_mix('/image/v1.0', ids, token)),
-                   'proxy': (proxy.url, request_mix('/v1', ids, token))}
+        targets = {'direct': (backend.url, request_mix('/image/v1.0', ids, token),
+                              {'backend': backend.pid}),
+                   'proxy': (proxy.url, request_mix('/v1', ids, token),
+                             {'backend': backend.pid, 'front': proxy.pid})}
         try:
             nginx = procs.Nginx(workdir, backend.url)
             started.append(nginx)
-            targets['nginx'] = (nginx.url, request_mix('/v1', ids, token))
+            targets['nginx'] = (nginx.url, request_mix('/v1', ids, token),
+                                {'backend': backend.pid, 'front': nginx.pid})
         except (FileNotFoundError, RuntimeError) as exc:
             result['skipped']['nginx'] = str(exc).splitlines()[0]
             log('  nginx skipped: %s' % result['skipped']['nginx'])
-        targets['proxy-requests'] = (proxy_req.url, request_mix('/v1', ids, token))
+        targets['proxy-requests'] = (proxy_req.url, request_mix('/v1', ids, token),
+                                     {'backend': backend.pid, 'front': proxy_req.pid})
         result['load_generator'] = 'wrk' if loadgen.wrk_available() else 'python'
         result['figures'] = measure(targets, [1, 32], duration, rounds, log)
         # The request types one by one, c=1: which one the proxy costs on.
         per = {}
-        for name in [n for n in ('direct', 'proxy', 'nginx') if n in targets]:
-            url, reqs = targets[name]
+        names = [n for n in ('direct', 'proxy', 'nginx') if n in targets]
+        for name in ([] if level == 'smoke' else names):
+            url, reqs, pids = targets[name]
             per[name] = {}
             for label, req in zip(MIX_LABELS, reqs):
                 loadgen.run(url, [req], 1, 1)
-                res = loadgen.run(url, [req], 1, max(2, duration // 2))
-                per[name][label] = {k: res[k] for k in ('rps', 'p50_ms', 'p99_ms')}
+                res = loadgen.run(url, [req], 1, max(2, duration // 2), watch=pids)
+                per[name][label] = {k: res[k] for k in ('rps', 'p50_ms', 'p99_ms',
+                                                        'cpu_ms_per_request')}
                 log('  %-8s %-22s p50 %7.3f ms  p99 %7.3f ms' % (
                     name, label, res['p50_ms'], res['p99_ms']))
         result['per_request_c1'] = per
@@ -194,28 +206,34 @@ TUNING_VARIANTS = [
 ]
 
 
-def run_tuning(workdir, backend, ids, token, quick, log=print):
-    duration = 2 if quick else 8
-    variants = TUNING_VARIANTS if not quick else [
+def run_tuning(workdir, backend, ids, token, level, log=print):
+    """Item 4: each variant of ``plankton-proxy serve`` at c=32, all started at
+    once and measured in interleaved rounds (medians), with the direct backend
+    in every round as the reference."""
+    duration, rounds = {'smoke': (1, 1), 'quick': (2, 1), 'full': (6, 3)}[level]
+    variants = TUNING_VARIANTS if level == 'full' else [
         v for v in TUNING_VARIANTS if v[0] in ('defaults', '--workers 2')]
-    out = {'concurrency': 32, 'duration_s': duration, 'variants': {}}
-    reqs = request_mix('/v1', ids, token)
-    direct = loadgen.run(backend.url, request_mix('/image/v1.0', ids, token), 32, duration)
-    out['direct'] = {k: direct[k] for k in ('rps', 'p50_ms', 'p99_ms')}
-    log('  %-20s c=32 %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms' % (
-        'direct (reference)', direct['rps'], direct['p50_ms'], direct['p99_ms']))
-    for name, args, _ in variants:
-        proxy = procs.start_proxy(workdir, backend.url + '/image/v1.0', args=args)
-        try:
-            loadgen.run(proxy.url, reqs, 32, 1)
-            res = loadgen.run(proxy.url, reqs, 32, duration)
-        finally:
+    out = {'concurrency': 32, 'duration_s': duration, 'rounds': rounds, 'variants': {}}
+    started = []
+    try:
+        targets = {'direct': (backend.url, request_mix('/image/v1.0', ids, token),
+                              {'backend': backend.pid})}
+        for name, args, _ in variants:
+            proxy = procs.start_proxy(workdir, backend.url + '/image/v1.0', args=args)
+            started.append(proxy)
+            targets[name] = (proxy.url, request_mix('/v1', ids, token),
+                             {'backend': backend.pid, 'front': proxy.pid})
+        figures = measure(targets, [32], duration, rounds, log)
+    finally:
+        for proxy in started:
             proxy.stop()
-        out['variants'][name] = {k: res[k] for k in ('rps', 'p50_ms', 'p99_ms')}
-        out['variants'][name]['errors'] = res.get('errors')
-        out['variants'][name]['args'] = args
-        log('  %-20s c=32 %8.0f req/s  p50 %7.3f ms  p99 %7.3f ms%s' % (
-            name, res['rps'], res['p50_ms'], res['p99_ms'], _errors(res)))
+    keep = ('rps', 'p50_ms', 'p99_ms', 'cpu_ms_per_request', 'machine_busy_pct',
+            'other_busy_pct', 'errors', 'round_values')
+    out['direct'] = {k: v for k, v in figures.pop('direct')['c32'].items() if k in keep}
+    for name, args, _ in variants:
+        fig = {k: v for k, v in figures[name]['c32'].items() if k in keep}
+        fig['args'] = args
+        out['variants'][name] = fig
     base = out['variants']['defaults']['rps']
     for name, fig in out['variants'].items():
         fig['rps/defaults'] = fig['rps'] / base

@@ -13,6 +13,7 @@ connections; its figures are labelled ``python`` in the results.
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -173,8 +174,36 @@ def run_python(base_url, requests, concurrency, duration):
             'tool_processes': procs_n}
 
 
-def run(base_url, requests, concurrency, duration, tool=None):
+def run(base_url, requests, concurrency, duration, tool=None, watch=None):
+    """One measurement.  ``watch``: {name: pid} of the servers involved; their
+    CPU time per request is added as ``cpu_ms_per_request`` (from /proc), with
+    the load generator's own (``loadgen``) and the machine's busy share."""
+    from benchmarks import procs
     tool = tool or ('wrk' if wrk_available() else 'python')
+    watch = watch or {}
+    before = {name: procs.cpu_seconds(pid) for name, pid in watch.items()}
+    self_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine_before = procs.machine_cpu()
     if tool == 'wrk':
-        return run_wrk(base_url, requests, concurrency, duration)
-    return run_python(base_url, requests, concurrency, duration)
+        result = run_wrk(base_url, requests, concurrency, duration)
+    else:
+        result = run_python(base_url, requests, concurrency, duration)
+    machine_after = procs.machine_cpu()
+    self_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    n = max(1, result['requests'])
+    cpu = {name: (procs.cpu_seconds(pid) - before[name]) * 1000.0 / n
+           for name, pid in watch.items()}
+    if tool == 'wrk':
+        cpu['loadgen'] = ((self_after.ru_utime + self_after.ru_stime)
+                          - (self_before.ru_utime + self_before.ru_stime)) * 1000.0 / n
+    result['cpu_ms_per_request'] = cpu
+    busy = machine_after[0] - machine_before[0]
+    total = machine_after[1] - machine_before[1]
+    result['machine_busy_pct'] = 100.0 * busy / max(1, total)
+    # What the machine did besides this measurement (other tenants, other
+    # test suites): busy share not accounted for by the watched processes
+    # and the load generator.  Noise, reported so that it can be seen.
+    ours = sum(cpu.values()) * n / 1000.0
+    capacity = result['duration_s'] * (os.cpu_count() or 1)
+    result['other_busy_pct'] = max(0.0, result['machine_busy_pct'] - 100.0 * ours / capacity)
+    return result

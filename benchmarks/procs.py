@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -89,8 +90,17 @@ class Child(object):
             with open(self.log_path, 'rb') as stream:
                 err = stream.read().decode(errors='replace')[-2000:]
             raise RuntimeError('%s did not start: %r\n%s' % (name, self.lines, err))
-        # Keep stdout drained into the log so the child never blocks on it.
-        self.proc.stdout.close()
+        # Keep stdout drained so the child never blocks on it, nor writes
+        # into a closed pipe.
+        self._drain = threading.Thread(target=self._drain_stdout, daemon=True)
+        self._drain.start()
+
+    def _drain_stdout(self):
+        try:
+            while os.read(self.proc.stdout.fileno(), 65536):
+                pass
+        except (OSError, ValueError):
+            pass
 
     @property
     def pid(self):
@@ -237,3 +247,42 @@ def hwm_kib(pid):
             if line.startswith('VmHWM:'):
                 return int(line.split()[1])
     return 0
+
+
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+
+
+def _tree(pid):
+    """``pid`` and its descendants (from /proc/<pid>/task/*/children)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir('/proc/%d/task' % current):
+                with open('/proc/%d/task/%s/children' % (current, task)) as stream:
+                    todo += [int(x) for x in stream.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of ``pid`` and its descendants, in seconds."""
+    total = 0
+    for one in _tree(pid):
+        try:
+            with open('/proc/%d/stat' % one) as stream:
+                fields = stream.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])   # utime, stime
+    return total / float(CLK_TCK)
+
+
+def machine_cpu():
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    with open('/proc/stat') as stream:
+        values = [int(x) for x in stream.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)

@@ -28,7 +28,8 @@ def table(results):
         results.get('date'), m.get('cpu_model', '?'), m.get('nproc'), m.get('memory_mib'),
         (results.get('git', {}).get('commit') or '?')[:10],
         ' (+ local changes)' if results.get('git', {}).get('dirty') else '',
-        results.get('load_generator'), ', QUICK run' if results.get('quick') else ''))
+        results.get('load_generator'),
+        ', %s run' % results.get('level', 'quick').upper() if results.get('quick') else ''))
     out.append('Pipeline: %s. Command: ``%s``.' % (' '.join(results.get('pipeline', [])),
                                                    results.get('command')))
     targets = []
@@ -62,6 +63,24 @@ def table(results):
                                  'req/s proxy/direct', 'p50 proxy/nginx',
                                  'req/s proxy/nginx', 'nginx +p50 ms',
                                  'requests fwd +p50 ms'], rows))
+        out.append('')
+        out.append('CPU per request (ms, from /proc; front = the proxy or nginx; '
+                   'loadgen = wrk), machine busy share (in brackets: busy with '
+                   'processes not ours):')
+        out.append('')
+        rows = []
+        for name, fig in hop['figures'].items():
+            row = [name]
+            for c in ('c1', 'c32'):
+                cpu = fig[c].get('cpu_ms_per_request', {})
+                row += [_f(cpu.get('backend'), 3), _f(cpu.get('front'), 3),
+                        _f(cpu.get('loadgen'), 3), '%.0f%% (%.0f%%)' % (
+                            fig[c].get('machine_busy_pct', 0),
+                            fig[c].get('other_busy_pct', 0))]
+            rows.append(row)
+        out.append(simple_table(['target', 'c=1 backend', 'c=1 front', 'c=1 loadgen',
+                                 'c=1 busy', 'c=32 backend', 'c=32 front', 'c=32 loadgen',
+                                 'c=32 busy'], rows))
         per = hop.get('per_request_c1')
         if per:
             out.append('')
@@ -79,14 +98,16 @@ def table(results):
     tuning = results.get('tuning')
     if tuning:
         out.append('')
-        out.append('Proxy options at c=32 (%d s each; direct backend: %.0f req/s):' % (
-            tuning['duration_s'], tuning['direct']['rps']))
+        out.append('Proxy options at c=32 (%d s x %d rounds, medians; direct backend: '
+                   '%.0f req/s):' % (tuning['duration_s'], tuning.get('rounds', 1),
+                                     tuning['direct']['rps']))
         out.append('')
         rows = [[name, '%.0f' % f['rps'], _f(f['p50_ms']), _f(f['p99_ms']),
-                 _f(f['rps/defaults']), _f(f['rps/direct'])]
+                 _f(f['rps/defaults']), _f(f['rps/direct']),
+                 _f(f.get('cpu_ms_per_request', {}).get('front'), 3)]
                 for name, f in tuning['variants'].items()]
         out.append(simple_table(['serve option', 'req/s', 'p50 ms', 'p99 ms',
-                                 'x defaults', 'x direct'], rows))
+                                 'x defaults', 'x direct', 'proxy CPU ms/req'], rows))
     data = results.get('data')
     if data:
         out.append('')

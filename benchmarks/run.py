@@ -1,12 +1,15 @@
-"""``python -m benchmarks.run [--quick] [--no-write] [--only hop,tuning,scale,data]``
+"""``python -m benchmarks.run [--quick | --smoke] [--no-write] [--only ITEMS] [--profile]``
 
 Starts everything on 127.0.0.1 (the backend, the proxy, nginx), measures
 issue 8's items, prints a table and writes ``benchmarks/results/latest.json``
 (every figure, the machine, the date, the git commit) and PNG plots beside it.
 
-``--quick`` (< 2 minutes) is a smoke run: short points, smaller N and data.
-The full run takes about 10 minutes.  Results under ``benchmarks/results/``
-come from the full run unless ``latest.json`` says ``"quick": true``.
+``--quick`` (< 2 minutes): short points, smaller N and data.  ``--smoke``
+(seconds): proves the command works, its figures mean nothing (the test suite
+runs it).  The full run takes about 12 minutes.  Results under
+``benchmarks/results/`` come from the full run unless ``latest.json`` says
+otherwise (``"level"``).  ``--profile`` adds py-spy profiles of the proxy
+(``benchmarks/profile.py``).
 """
 
 import argparse
@@ -23,7 +26,7 @@ import time
 from benchmarks import datapath, hop, loadgen, populate, procs, report, scale
 
 RESULTS = os.path.join(procs.ROOT, 'benchmarks', 'results')
-ITEMS = ('hop', 'tuning', 'scale', 'data')
+ITEMS = ('hop', 'tuning', 'scale', 'data', 'profile')
 
 
 def machine():
@@ -84,15 +87,23 @@ def git_commit():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m benchmarks.run', description=__doc__)
-    parser.add_argument('--quick', action='store_true',
-                        help='short smoke run (< 2 minutes)')
+    level = parser.add_mutually_exclusive_group()
+    level.add_argument('--quick', action='store_true',
+                       help='short run (< 2 minutes), smaller N and data')
+    level.add_argument('--smoke', action='store_true',
+                       help='a few seconds: proves the command works, figures mean nothing')
+    parser.add_argument('--profile', action='store_true',
+                        help='also profile the proxy with py-spy (item "profile")')
     parser.add_argument('--no-write', action='store_true',
                         help='print the table only; write nothing under benchmarks/results')
-    parser.add_argument('--only', default=','.join(ITEMS),
+    parser.add_argument('--only', default='hop,tuning,scale,data',
                         help='comma-separated subset of %s' % ','.join(ITEMS))
     parser.add_argument('--out', default=RESULTS, help='results directory')
     args = parser.parse_args(argv)
     items = [i.strip() for i in args.only.split(',') if i.strip()]
+    if args.profile and 'profile' not in items:
+        items.append('profile')
+    level = 'smoke' if args.smoke else 'quick' if args.quick else 'full'
     unknown = set(items) - set(ITEMS)
     if unknown:
         parser.error('unknown item(s): %s' % ', '.join(sorted(unknown)))
@@ -102,18 +113,18 @@ def main(argv=None):
                                dir='/dev/shm' if os.path.isdir('/dev/shm') else None)
     results = {'date': datetime.datetime.now(datetime.timezone.utc).isoformat(
                    timespec='seconds'),
-               'command': 'python -m benchmarks.run' + (' --quick' if args.quick else ''),
-               'quick': args.quick, 'git': git_commit(), 'machine': machine(),
+               'command': 'python -m benchmarks.run' + ('' if level == 'full' else ' --' + level),
+               'level': level, 'quick': level != 'full', 'git': git_commit(), 'machine': machine(),
                'pipeline': scale.pipeline_filters(),
                'load_generator': 'wrk' if loadgen.wrk_available() else 'python'}
     print('plankton-proxy benchmarks (%s), pipeline: %s, load generator: %s, %s CPUs'
-          % ('quick' if args.quick else 'full', ' '.join(results['pipeline']),
+          % (level, ' '.join(results['pipeline']),
              results['load_generator'], results['machine'].get('nproc')), flush=True)
 
     def log(line):
         print(line, flush=True)
     try:
-        if {'hop', 'tuning', 'data'} & set(items):
+        if {'hop', 'tuning', 'data', 'profile'} & set(items):
             owner = procs.demo_users()[0]
             member = procs.demo_users()[1][0]
             data_dir = os.path.join(workdir, 'hop-data')
@@ -123,19 +134,27 @@ def main(argv=None):
             try:
                 if 'hop' in items:
                     log('[1] hop cost: direct / proxy / nginx / requests forwarder')
-                    results['hop'] = hop.run(workdir, backend, ids, owner[1], args.quick, log)
+                    results['hop'] = hop.run(workdir, backend, ids, owner[1], level, log)
                 if 'tuning' in items:
                     log('[4] server tuning at c=32')
                     results['tuning'] = hop.run_tuning(workdir, backend, ids, owner[1],
-                                                       args.quick, log)
+                                                       level, log)
                 if 'data' in items:
                     log('[2] forwarder data path')
-                    results['data'] = datapath.run(workdir, backend, args.quick, log)
+                    results['data'] = datapath.run(workdir, backend, level, log)
+                if 'profile' in items:
+                    from benchmarks import profile
+                    log('[profile] py-spy on the proxy under the request mix')
+                    out_dir = None if args.no_write else args.out
+                    if out_dir:
+                        os.makedirs(out_dir, exist_ok=True)
+                    results['profile'] = profile.run(workdir, backend, ids, owner[1], level,
+                                                     out_dir, log)
             finally:
                 backend.stop()
         if 'scale' in items:
             log('[3] list scaling')
-            results['scale'] = scale.run(workdir, args.quick, log)
+            results['scale'] = scale.run(workdir, level, log)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results['elapsed_s'] = time.monotonic() - started

@@ -76,8 +76,8 @@ def glanceclient_list(endpoint, token, page_size):
     return len(list(client.images.list(page_size=page_size))), calls[0]
 
 
-def run(workdir, quick, log=print):
-    sizes = (100, 1000) if quick else (1000, 10000)
+def run(workdir, level, log=print):
+    sizes = {'smoke': (20, 200), 'quick': (100, 1000), 'full': (1000, 10000)}[level]
     page_sizes = (20, 1000)
     owner = procs.demo_users()[0]
     data_dir = os.path.join(workdir, 'scale-data')
