@@ -5,6 +5,7 @@ stops cleanly on SIGINT or SIGTERM.
 """
 
 import argparse
+import os
 import signal
 import sys
 import warnings
@@ -28,8 +29,8 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-class _Stop(Exception):
-    pass
+GRACE_SECONDS = 5
+WATCH_INTERVAL = 0.1
 
 
 def main(argv=None):
@@ -39,6 +40,7 @@ def main(argv=None):
         import eventlet
     eventlet.monkey_patch()
     import eventlet.wsgi
+    from eventlet import hubs
 
     from .app import make_app
     from .identity import load_users
@@ -47,19 +49,48 @@ def main(argv=None):
     app = make_app(data_dir=None if args.in_memory else args.data_dir, users=users,
                    dialect=args.dialect, paginate=args.paginate,
                    public_url=args.public_url)
+
+    class Protocol(eventlet.wsgi.HttpProtocol):
+        """eventlet invents ``text/plain`` for a request without Content-Type; Pithos and
+        Plankton must see that it is missing (411 / 400), so drop the invention."""
+
+        def get_environ(self):
+            env = super().get_environ()
+            if self.headers.get('content-type') is None:
+                env.pop('CONTENT_TYPE', None)
+            return env
+
     sock = eventlet.listen((args.host, args.port))
     host, port = sock.getsockname()[:2]
 
+    server_greenlet = eventlet.getcurrent()
+    stopping = []
+
     def stop(signum, frame):
-        raise _Stop()
+        # Never raise here: the handler may run inside any green thread.  Note the
+        # request; the watcher below stops the server loop.
+        if stopping:          # a second signal: stop waiting for running requests
+            app.close()
+            os._exit(0)
+        stopping.append(signum)
+
+    def watch_for_stop():
+        while not stopping:
+            eventlet.sleep(WATCH_INTERVAL)   # also keeps the hub waking for signals
+        # The server loop closes idle connections and lets running requests finish;
+        # give up on those after a grace period.
+        eventlet.spawn_after(GRACE_SECONDS, lambda: (app.close(), os._exit(0)))
+        hubs.get_hub().schedule_call_global(0, server_greenlet.throw, KeyboardInterrupt())
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    eventlet.spawn(watch_for_stop)
     print('plankton-backend listening on http://%s:%d' % (host, port), flush=True)
     try:
         eventlet.wsgi.server(sock, app, log_output=False, debug=False,
-                             capitalize_response_headers=False)
-    except (_Stop, KeyboardInterrupt):
+                             capitalize_response_headers=False,
+                             protocol=Protocol)
+    except KeyboardInterrupt:
         pass
     finally:
         sock.close()

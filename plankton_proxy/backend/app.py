@@ -5,7 +5,6 @@
 server: the command ``python -m plankton_proxy.backend`` serves it with eventlet.
 """
 
-import logging
 import sys
 import traceback
 
@@ -20,7 +19,6 @@ from .store import Store
 
 __all__ = ['BackendApp', 'make_app', 'load_users', 'app_factory']
 
-LOG = logging.getLogger(__name__)
 DIALECTS = ('s16', 's13')
 S16_IMAGE_MOUNTS = ('/image/v1.0', '/image/v1')
 S13_IMAGE_MOUNTS = ('/plankton', '/image/v1.0', '/image/v1')

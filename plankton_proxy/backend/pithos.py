@@ -7,7 +7,6 @@ python-swiftclient checks uploads against; ``X-Object-Hash`` is always the Merkl
 """
 
 import json
-import time
 import uuid as uuidlib
 from urllib.parse import quote, unquote
 
@@ -17,7 +16,7 @@ from . import faults
 from .faults import (BadRequest, Conflict, Forbidden, ItemNotFound, LengthRequired,
                      NotAllowed, PreconditionFailed, RangeNotSatisfiable, Unauthorized,
                      UnprocessableEntity)
-from .httputil import (ClientDisconnected, READ_CHUNK, empty_response, http_date,
+from .httputil import (READ_CHUNK, empty_response, http_date,
                        iso_date, iter_body, json_response, read_small_body,
                        request_length, wsgi_str_to_text)
 from .merkle import BLOCK_HASH, BLOCK_SIZE

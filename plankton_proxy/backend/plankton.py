@@ -12,13 +12,12 @@ import time
 
 from webob import Response
 
-from .faults import (AuthServiceFault, BadRequest, Forbidden, InternalServerError,
+from .faults import (AuthServiceFault, BadRequest, Fault, Forbidden, InternalServerError,
                      ItemNotFound, NotAllowed, PlainFault, Unauthorized)
-from .httputil import empty_response, http_date, read_small_body
+from .httputil import empty_response, http_date, read_small_body, unquote_utf8
 from .images import (CONTAINER_FORMATS, DISK_FORMATS, PROPERTY_PREFIX, REGISTER_FIELDS,
                      SORT_KEYS, UPDATE_FIELDS, Image, ImageRequest, canonical_uuid,
                      is_image, parse_location)
-from .httputil import unquote_utf8
 from .pithos import can_read, can_write
 
 JSON_TYPE = 'application/json; charset=UTF-8'
@@ -69,7 +68,10 @@ class PlanktonAPI:
             if match:
                 if self.s13 and route == 'images' and path != 'images/':
                     break
-                resp = getattr(self, 'route_' + route)(req, *match.groups())
+                try:
+                    resp = getattr(self, 'route_' + route)(req, *match.groups())
+                except Fault as fault:       # JSON faults get the S16+ headers too
+                    resp = fault.response(req.method)
                 return self.decorate(resp)
         if self.s13:
             raise PlainFault(404, '<h1>Not Found</h1>')
@@ -78,8 +80,7 @@ class PlanktonAPI:
     def decorate(self, resp):
         """S16+ response headers: JSON Content-Type on everything, no caching."""
         if self.s13:
-            if 'Content-Type' not in resp.headers:
-                resp.headers['Content-Type'] = 'text/html; charset=utf-8'
+            resp.headers['Content-Type'] = 'text/html; charset=utf-8'   # Django's default
             return resp
         now = http_date(time.time())
         resp.headers['Content-Type'] = JSON_TYPE
