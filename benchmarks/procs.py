@@ -137,7 +137,7 @@ def start_backend(logdir, data_dir=None, counting=False):
 def start_proxy(logdir, upstream, args=(), config=None, env=None):
     """``plankton-proxy serve --upstream URL`` (the proxy alone, its own process)."""
     cmd = [sys.executable, '-m', 'plankton_proxy.cli', 'serve', '--port', '0',
-           '--upstream', upstream, '--log-level', 'WARNING'] + list(args)
+           '--upstream', upstream] + list(args)
     if config:
         cmd += ['--config', config]
     child = Child('proxy', cmd, lambda lines: any(l.lstrip().startswith('upstream:')
@@ -268,9 +268,11 @@ def _tree(pid):
 
 
 def cpu_seconds(pid):
-    """User + system CPU time of ``pid`` and its descendants, in seconds."""
+    """User + system CPU time of ``pid`` (or a list of pids) and their
+    descendants, in seconds."""
     total = 0
-    for one in _tree(pid):
+    pids = pid if isinstance(pid, (list, tuple)) else [pid]
+    for one in [p for top in pids for p in _tree(top)]:
         try:
             with open('/proc/%d/stat' % one) as stream:
                 fields = stream.read().rsplit(')', 1)[1].split()

@@ -129,11 +129,18 @@ def table(results):
         out.append('')
         rows = []
         for row in sc['runs']:
-            rows.append([row['mode'], row['n'], row['page_size'], _f(row['seconds'], 3),
-                         row['client_requests'], row['upstream_requests']])
+            est = '' if row.get('complete', True) else ' (est.)'
+            rows.append([row['mode'], row['n'], row['page_size'],
+                         _f(row['seconds'], 3) + est,
+                         '%s%s' % (row['client_requests'], est),
+                         '%s%s' % (row['upstream_requests'], est)])
         out.append(simple_table(['listing', 'N', 'page', 'seconds', 'client req',
                                  'upstream req'], rows))
         out.append('')
+        if any(not row.get('complete', True) for row in sc['runs']):
+            out.append('(est.: the listing was cut after %s s and its total extrapolated '
+                       'from the pages done; every page costs the same there)'
+                       % sc.get('budget_s'))
         out.append('Growth from N=%d to N=%d (target <= 12x): %s' % (
             sc['sizes'][0], sc['sizes'][1], '; '.join(
                 '%s %.1fx' % (k, v) for k, v in sc['growth_10x'].items())))

@@ -85,6 +85,25 @@ def git_commit():
         return {'commit': None, 'dirty': None}
 
 
+README_START = '.. benchmark-results-start'
+README_END = '.. benchmark-results-end'
+
+
+def update_readme(table):
+    """Replace what README.rst has between the two marker comments."""
+    path = os.path.join(procs.ROOT, 'README.rst')
+    with open(path) as stream:
+        text = stream.read()
+    head, sep, rest = text.partition(README_START)
+    _, sep2, tail = rest.partition(README_END)
+    if not (sep and sep2):
+        raise SystemExit('README.rst has no %s / %s markers' % (README_START, README_END))
+    block = '\n'.join(('    ' + line).rstrip() for line in table.splitlines())
+    with open(path, 'w') as stream:
+        stream.write(head + README_START + '\n\n::\n\n' + block + '\n\n' + README_END + tail)
+    return path
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m benchmarks.run', description=__doc__)
     level = parser.add_mutually_exclusive_group()
@@ -99,6 +118,8 @@ def main(argv=None):
     parser.add_argument('--only', default='hop,tuning,scale,data',
                         help='comma-separated subset of %s' % ','.join(ITEMS))
     parser.add_argument('--out', default=RESULTS, help='results directory')
+    parser.add_argument('--readme', action='store_true',
+                        help="also put the table into README.rst's Performance section")
     args = parser.parse_args(argv)
     items = [i.strip() for i in args.only.split(',') if i.strip()]
     if args.profile and 'profile' not in items:
@@ -175,6 +196,8 @@ def main(argv=None):
             written += plots.write_all(results, args.out)
         except ImportError as exc:
             print('plots skipped (%s): pip install matplotlib, or .[bench]' % exc)
+        if args.readme:
+            written.append(update_readme(report.table(results)))
         print('written: %s' % ', '.join(os.path.relpath(p, procs.ROOT) for p in written))
     print('elapsed: %.0f s' % results['elapsed_s'])
     return 0

@@ -3,9 +3,8 @@
     plankton-proxy serve [--host H] [--port 9292] [--upstream URL]
                          [--backend-port 9393] [--data-dir DIR] [--users FILE]
                          [--dialect s16|s13] [--config paste.ini]
-                         [--workers N] [--max-clients N] [--backlog N]
-                         [--client-timeout S] [--no-keepalive] [--upstream-pool N]
-                         [--no-access-log]
+                         [--max-clients N] [--backlog N] [--client-timeout S]
+                         [--no-keepalive] [--upstream-pool N] [--no-access-log]
 
 Without ``--upstream`` it also starts the embedded Plankton/Pithos/identity
 backend in the same process and points the proxy at it.
@@ -79,9 +78,6 @@ def build_parser():
     serve.add_argument('--log-level', default='INFO')
     tuning = serve.add_argument_group(
         'tuning', 'the eventlet server and the upstream pool (see benchmarks/)')
-    tuning.add_argument('--workers', type=int, default=1,
-                        help='proxy processes sharing the listening socket; more '
-                             'than 1 needs --upstream (default: %(default)s)')
     tuning.add_argument('--max-clients', type=int, default=DEFAULT_MAX_CLIENTS,
                         help='client connections served at once per process '
                              '(green threads; default: %(default)s)')
@@ -110,11 +106,6 @@ def serve(args):
 
     logging.basicConfig(level=args.log_level.upper(),
                         format='%(asctime)s %(name)s %(levelname)s %(message)s')
-    if args.workers < 1:
-        raise SystemExit('plankton-proxy: --workers must be at least 1')
-    if args.workers > 1 and not args.upstream:
-        raise SystemExit('plankton-proxy: --workers needs --upstream (each worker '
-                         'would otherwise run its own embedded backend)')
     sockets, threads = [], []
     global_conf = {}
     if args.upstream_pool:
@@ -136,31 +127,18 @@ def serve(args):
                            pithos_url=backend_url + '/object-store/v1',
                            identity_url=backend_url + '/identity/v2.0')
     config = os.path.abspath(args.config or find_shipped_file('paste.ini'))
+    app = loadapp('config:' + config, name=args.pipeline, global_conf=global_conf)
     proxy_sock = server.listen(args.host, args.port, args.backlog)
     proxy_url = 'http://%s:%d' % (args.host, proxy_sock.getsockname()[1])
     sockets.append(proxy_sock)
-
-    def serve_proxy():
-        # In each worker when there are several: every process its own app,
-        # so its own upstream pool.
-        app = loadapp('config:' + config, name=args.pipeline, global_conf=global_conf)
-        return server.spawn_server(
-            proxy_sock, app, 'proxy', client_timeout=args.client_timeout,
-            max_clients=args.max_clients, keepalive=args.keepalive,
-            access_log=args.access_log)
-
-    if args.workers == 1:
-        threads.append(serve_proxy())
-        server.stop_on_signals()
-    else:
-        # Load once here so a broken paste file fails before any fork.
-        loadapp('config:' + config, name=args.pipeline, global_conf=global_conf)
+    threads.append(server.spawn_server(
+        proxy_sock, app, 'proxy', client_timeout=args.client_timeout,
+        max_clients=args.max_clients, keepalive=args.keepalive, access_log=args.access_log))
+    server.stop_on_signals()
 
     lines = ['plankton-proxy %s' % proxy_url,
              '  Glance v1 API:   %s/v1  (pipeline "%s" of %s)' % (proxy_url, args.pipeline, config),
              '  upstream:        %s' % global_conf['upstream']]
-    if args.workers > 1:
-        lines += ['  workers:         %d' % args.workers]
     if not args.upstream:
         lines += ['  embedded backend (%s, %s):' % (
                       args.dialect, 'in memory' if args.in_memory
@@ -170,16 +148,6 @@ def serve(args):
                   '    identity:  %s' % global_conf['identity_url'],
                   '    users:     %s (demo tokens are for local use only)' % users_file]
     print('\n'.join(lines), flush=True)
-    if args.workers > 1:
-        def child():
-            server.stop_on_signals()
-            server.wait_forever([serve_proxy()], sockets)
-            return 0
-        status = server.prefork(args.workers, child)
-        for sock in sockets:
-            sock.close()
-        print('plankton-proxy stopped', flush=True)
-        return status
     server.wait_forever(threads, sockets)
     print('plankton-proxy stopped', flush=True)
     return 0

@@ -1,51 +1,35 @@
-"""`plankton-proxy serve` tuning options and the --workers mode."""
+"""`plankton-proxy serve` tuning options (benchmarks/ measures their effect)."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 
-import psutil
 import requests
 
 from plankton_proxy.testing import RunningServer
 
 
-def test_workers_share_the_socket_and_stop_together(plankton_stack):
-    server = RunningServer(['--port', '0', '--upstream', plankton_stack.upstream,
-                            '--workers', '2', '--no-access-log', '--upstream-pool', '4',
-                            '--max-clients', '64', '--backlog', '64'])
+def test_two_processes_share_one_port(plankton_stack):
+    """The way to run several proxy processes: the same --port twice (the
+    listening socket has SO_REUSEPORT); each has its own tuning options."""
+    first = RunningServer(['--port', '0', '--upstream', plankton_stack.upstream,
+                           '--no-access-log', '--upstream-pool', '4',
+                           '--max-clients', '64', '--backlog', '64'])
+    second = None
     try:
-        assert 'workers:         2' in ''.join(server.output)
-        children = psutil.Process(server.pid).children()
-        assert len(children) == 2
+        port = first.url.rsplit(':', 1)[1]
+        second = RunningServer(['--port', port, '--upstream', plankton_stack.upstream])
+        assert second.url == first.url
         uuid, token = plankton_stack.users[0]
         for _ in range(20):
-            resp = requests.get(server.url + '/v1/images/detail',
-                                headers={'X-Auth-Token': token})
+            resp = requests.get(first.url + '/v1/images/detail',
+                                headers={'X-Auth-Token': token, 'Connection': 'close'})
             assert resp.status_code == 200
-        assert requests.get(server.url + '/').status_code == 300
+        assert first.stop() == 0
+        # The other one goes on serving the port alone.
+        assert requests.get(second.url + '/versions').status_code == 200
     finally:
-        code = server.stop(signal.SIGTERM)
-    assert code == 0
-    assert 'plankton-proxy stopped' in ''.join(server.output)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(c.is_running() and
-                                              c.status() != psutil.STATUS_ZOMBIE
-                                              for c in children):
-        time.sleep(0.1)
-    assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
-
-
-def test_workers_need_an_upstream():
-    done = subprocess.run([sys.executable, '-m', 'plankton_proxy.cli', 'serve', '--port', '0',
-                           '--backend-port', '0', '--in-memory', '--workers', '2'],
-                          capture_output=True, text=True, timeout=30,
-                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(
-                              os.path.abspath(__file__)))))
-    assert done.returncode != 0
-    assert '--workers needs --upstream' in done.stderr
+        first.stop()
+        if second:
+            assert second.stop() == 0
 
 
 def test_no_keepalive_closes_each_client_connection(plankton_stack):
