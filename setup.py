@@ -52,6 +52,11 @@ setup(
         ],
         'paste.filter_factory': [
             'versions = plankton_proxy.middleware.versions:filter_factory',
+            'glance_errors = plankton_proxy.middleware.glance_errors:filter_factory',
+            'glance_normalize = plankton_proxy.middleware.glance_normalize:filter_factory',
+            'glance_lists = plankton_proxy.middleware.glance_lists:filter_factory',
+            'glance_members = plankton_proxy.middleware.glance_members:filter_factory',
+            'glance_images = plankton_proxy.middleware.glance_images:filter_factory',
         ],
         'pytest11': [
             'plankton_proxy = plankton_proxy.testing',

@@ -26,6 +26,15 @@ def parse_args(argv=None):
     parser.add_argument('--no-paginate', dest='paginate', action='store_false',
                         help='ignore limit and marker on image lists, like real Plankton')
     parser.add_argument('--public-url', help='base URL announced in the service catalog')
+    parser.add_argument('--etag', choices=('md5', 'merkle'), default='md5',
+                        help='Pithos ETag: the MD5 (PITHOS_UPDATE_MD5, default) or the '
+                             'Merkle hash (Synnefo >= 0.14 default)')
+    parser.add_argument('--default-content-type', action='store_true',
+                        help='accept object PUTs without Content-Type (the swift CLI) as '
+                             'application/octet-stream instead of answering 411 like Pithos')
+    parser.add_argument('--wrap-lists', action='store_true',
+                        help='image lists as {"images": [...]} like Synnefo develop HEAD '
+                             '(releases up to 0.20 answer a bare array)')
     return parser.parse_args(argv)
 
 
@@ -44,21 +53,18 @@ def main(argv=None):
 
     from .app import make_app
     from .identity import load_users
+    from .store import DataDirInUse
 
     users = load_users(args.users) if args.users else {}
-    app = make_app(data_dir=None if args.in_memory else args.data_dir, users=users,
-                   dialect=args.dialect, paginate=args.paginate,
-                   public_url=args.public_url)
-
-    class Protocol(eventlet.wsgi.HttpProtocol):
-        """eventlet invents ``text/plain`` for a request without Content-Type; Pithos and
-        Plankton must see that it is missing (411 / 400), so drop the invention."""
-
-        def get_environ(self):
-            env = super().get_environ()
-            if self.headers.get('content-type') is None:
-                env.pop('CONTENT_TYPE', None)
-            return env
+    try:
+        app = make_app(data_dir=None if args.in_memory else args.data_dir, users=users,
+                       dialect=args.dialect, paginate=args.paginate,
+                       public_url=args.public_url, update_md5=args.etag == 'md5',
+                       require_content_type=not args.default_content_type,
+                       wrap_lists=args.wrap_lists)
+    except DataDirInUse as exc:
+        print('plankton-backend: %s' % exc, file=sys.stderr)
+        return 2
 
     sock = eventlet.listen((args.host, args.port))
     host, port = sock.getsockname()[:2]
@@ -86,10 +92,13 @@ def main(argv=None):
     signal.signal(signal.SIGINT, stop)
     eventlet.spawn(watch_for_stop)
     print('plankton-backend listening on http://%s:%d' % (host, port), flush=True)
+    # Plankton answers lower-case x-image-meta-* names; eventlet warns when told not to
+    # capitalise them.
+    warnings.filterwarnings('ignore', message='capitalize_response_headers',
+                            category=DeprecationWarning)
     try:
         eventlet.wsgi.server(sock, app, log_output=False, debug=False,
-                             capitalize_response_headers=False,
-                             protocol=Protocol)
+                             capitalize_response_headers=False)
     except KeyboardInterrupt:
         pass
     finally:

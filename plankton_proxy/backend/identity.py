@@ -31,6 +31,9 @@ class Users:
     def __len__(self):
         return len(self._by_token)
 
+    def known_uuids(self):
+        return set(self._by_token.values())
+
 
 def load_users(path):
     """Parse a users file into a ``{token: uuid}`` dict."""
@@ -98,6 +101,27 @@ class IdentityAPI:
             'serviceCatalog': self.catalog.services(base),
         }
         return self._reply({'access': access})
+
+    def handle_account(self, req, subpath):
+        """``/account/v1.0/user_catalogs``: uuid ↔ display name (kamaki asks for it).
+
+        Display names are the uuids themselves."""
+        if subpath.strip('/') != 'user_catalogs':
+            raise BadRequest('API endpoint not found')
+        if req.method != 'POST':
+            raise NotAllowed(['POST'])
+        if self.users.uuid_for(req.headers.get('X-Auth-Token')) is None:
+            raise Unauthorized('Invalid token')
+        try:
+            data = json.loads(req.body.decode('utf-8') or '{}')
+            uuids = list(data.get('uuids') or [])
+            names = list(data.get('displaynames') or [])
+        except (ValueError, UnicodeDecodeError, AttributeError, TypeError):
+            raise BadRequest('Request body should be json formatted.')
+        known = self.users.known_uuids()
+        return self._reply({
+            'uuid_catalog': {u: u for u in uuids if u in known},
+            'displayname_catalog': {n: n for n in names if n in known}})
 
     @staticmethod
     def _reply(document):

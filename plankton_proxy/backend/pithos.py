@@ -201,10 +201,19 @@ class _Unclosable:
 class PithosAPI:
     """Handles everything under ``/object-store/v1``."""
 
-    def __init__(self, store, users, catalog):
+    def __init__(self, store, users, catalog, update_md5=True, require_content_type=True):
         self.store = store
         self.users = users
         self.catalog = catalog
+        # PITHOS_UPDATE_MD5: the ETag is the data's MD5 (True, 0.13's default and what
+        # Swift clients check) or the Merkle hash (False, the default from 0.14).
+        self.update_md5 = update_md5
+        # Pithos answers 411 to a PUT without Content-Type (the swift CLI sends none);
+        # False takes application/octet-stream instead, as Swift would guess.
+        self.require_content_type = require_content_type
+
+    def etag(self, record):
+        return record.md5 if self.update_md5 else record.merkle
 
     # routing
     def handle(self, req, subpath):
@@ -369,10 +378,10 @@ class PithosAPI:
                 entry.pop('name')
         return self._name_listing(req, entries)
 
-    @staticmethod
-    def _object_entry(record):
+    def _object_entry(self, record):
         entry = {
-            'name': record.name, 'bytes': record.bytes, 'hash': record.md5,
+            'name': record.name, 'bytes': record.bytes,
+            'hash': record.md5 if self.update_md5 else '',
             'x_object_hash': record.merkle, 'content_type': record.content_type,
             'last_modified': iso_date(record.mtime), 'x_object_uuid': record.uuid,
             'x_object_version': record.version,
@@ -451,7 +460,7 @@ class PithosAPI:
 
     def object_headers(self, req, record, user):
         headers = {
-            'ETag': record.md5,
+            'ETag': self.etag(record),
             'Content-Type': quote_header(record.content_type),
             'Last-Modified': http_date(record.mtime),
             'X-Object-Hash': record.merkle,
@@ -495,13 +504,14 @@ class PithosAPI:
                  'bytes': record.bytes, 'hashes': record.hashmap}), {
                      k: v for k, v in headers.items() if k != 'Content-Type'})
         if_none = req.headers.get('If-None-Match')
-        if if_none and (if_none.strip() == '*' or record.md5 in if_none):
+        etag = self.etag(record)
+        if if_none and (if_none.strip() == '*' or etag in if_none):
             resp = empty_response(304)
             if data is not None:
                 data.close()
-            return self._with_headers(resp, {'ETag': record.md5})
+            return self._with_headers(resp, {'ETag': etag})
         if_match = req.headers.get('If-Match')
-        if if_match and if_match.strip() != '*' and record.md5 not in if_match:
+        if if_match and if_match.strip() != '*' and etag not in if_match:
             raise PreconditionFailed('Object ETag does not match')
         resp = Response(status=200, content_type=None)
         self._with_headers(resp, headers)
@@ -511,7 +521,11 @@ class PithosAPI:
             resp.headers['Content-Length'] = str(size)
             return resp
         if ranges is None:
-            resp.app_iter = file_slices(data, [(0, size - 1)] if size else [])
+            if not size:
+                data.close()
+                resp.headers['Content-Length'] = '0'
+                return resp
+            resp.app_iter = file_slices(data, [(0, size - 1)])
             resp.headers['Content-Length'] = str(size)
             return resp
         resp.status = 206
@@ -537,7 +551,9 @@ class PithosAPI:
                                      src_name, account, container, name)
         content_type = req.headers.get('Content-Type', '')
         if not content_type:
-            raise LengthRequired('Missing Content-Type header')
+            if self.require_content_type:
+                raise LengthRequired('Missing Content-Type header')
+            content_type = 'application/octet-stream'
         length = request_length(req.environ)
         meta = meta_from_request(req, 'X-Object-Meta-')
         sharing = req.headers.get('X-Object-Sharing')
@@ -562,7 +578,7 @@ class PithosAPI:
             self.store.remove_blob(info.blob)
             raise
         resp = empty_response(201, 'text/plain; charset=UTF-8')
-        resp.headers['ETag'] = record.md5
+        resp.headers['ETag'] = self.etag(record)
         resp.headers['X-Object-Version'] = str(record.version)
         return resp
 
@@ -621,11 +637,11 @@ class PithosAPI:
             raise ItemNotFound('Container does not exist')
         if_none = req.headers.get('If-None-Match')
         if if_none and existing is not None and (
-                if_none.strip() == '*' or existing.md5 in if_none):
+                if_none.strip() == '*' or self.etag(existing) in if_none):
             raise PreconditionFailed('Resource exists or ETag matches')
         if_match = req.headers.get('If-Match')
         if if_match and if_match.strip() != '*' and (
-                existing is None or existing.md5 not in if_match):
+                existing is None or self.etag(existing) not in if_match):
             raise PreconditionFailed('Resource ETag does not match')
         return existing
 
@@ -645,7 +661,7 @@ class PithosAPI:
                 record = txn.copy(source, account, container, name, user, new_meta=meta,
                                   content_type=req.headers.get('Content-Type') or None)
         resp = empty_response(201, 'text/plain; charset=UTF-8')
-        resp.headers['ETag'] = record.md5
+        resp.headers['ETag'] = self.etag(record)
         resp.headers['X-Object-Version'] = str(record.version)
         return resp
 

@@ -41,13 +41,15 @@ def _demux_not_allowed(allowed):
 
 
 class PlanktonAPI:
-    """One Plankton mount; ``s13`` picks the 2013 dialect, ``paginate`` the extension."""
+    """One Plankton mount; ``s13`` picks the 2013 dialect, ``paginate`` the extension,
+    ``wrap_lists`` the ``{"images": [...]}`` envelope of Synnefo's develop HEAD."""
 
-    def __init__(self, store, users, s13=False, paginate=True):
+    def __init__(self, store, users, s13=False, paginate=True, wrap_lists=False):
         self.store = store
         self.users = users
         self.s13 = s13
         self.paginate = paginate and not s13
+        self.wrap_lists = wrap_lists and not s13
 
     # -- errors in the active dialect ---------------------------------------------
     def bad(self, s16_message, s13_message=''):
@@ -191,19 +193,19 @@ class PlanktonAPI:
     # -- listing ----------------------------------------------------------------------
     def list_images(self, req, user, detail):
         params = req.GET
-        size_range = {}
-        for key in ('size_min', 'size_max'):
-            if key in params:
-                try:
-                    size_range[key] = int(params[key])
-                except ValueError:
-                    raise self.bad('Malformed request.', '400 Bad Request')
         sort_key = params.get('sort_key', 'created_at')
         if sort_key not in SORT_KEYS:
             raise self.bad("Invalid 'sort_key'")
         sort_dir = params.get('sort_dir', 'desc')
         if sort_dir not in ('asc', 'desc'):
             raise self.bad("Invalid 'sort_dir'")
+        size_range = {}
+        for key in ('size_max', 'size_min'):
+            if key in params:
+                try:
+                    size_range[key] = int(params[key])
+                except ValueError:
+                    raise self.bad('Malformed request.', '400 Bad Request')
         with self.store.transaction() as txn:
             records = [r for r in txn.objects_with_plankton()
                        if is_image(r) and self._listed(r, user)]
@@ -217,7 +219,7 @@ class PlanktonAPI:
             rows = self._page(rows, params)
         body = [image.detail_json() if detail else image.brief_json()
                 for image, _ in rows]
-        return _json(body)
+        return _json({'images': body} if self.wrap_lists else body)
 
     def _listed(self, record, user):
         if self.s13:

@@ -14,6 +14,7 @@
 
 import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
@@ -62,6 +63,10 @@ CREATE TABLE IF NOT EXISTS counters (
     value INTEGER NOT NULL
 );
 """
+
+
+class DataDirInUse(RuntimeError):
+    """Another process has this data directory open."""
 
 
 @dataclasses.dataclass
@@ -366,6 +371,7 @@ class Store:
             os.makedirs(self.root, exist_ok=True)
             db_path = os.path.join(self.root, 'metadata.sqlite3')
             self._cleanup = None
+        self._lock_file = self._lock_data_dir()
         self.blob_dir = os.path.join(self.root, 'blobs')
         self.tmp_dir = os.path.join(self.root, 'tmp')
         self.block_dir = os.path.join(self.root, 'blocks')
@@ -380,9 +386,22 @@ class Store:
         self._conn.executescript(_SCHEMA)
         self._recover()
 
+    def _lock_data_dir(self):
+        """One process per data directory: start-up recovery would otherwise delete
+        another process's fresh files.  The kernel drops the lock when we die."""
+        lock_file = open(os.path.join(self.root, 'lock'), 'a')
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock_file.close()
+            raise DataDirInUse('data directory %s is in use by another process' % self.root)
+        return lock_file
+
     def close(self):
         with self._lock:
             self._conn.close()
+        if not self._lock_file.closed:
+            self._lock_file.close()
         if self._cleanup is not None:
             self._cleanup()
 

@@ -36,11 +36,12 @@ def write_users_file(directory):
 class BackendProcess:
     """``python -m plankton_proxy.backend`` on a free port, as a child process."""
 
-    def __init__(self, workdir, data_dir=None, dialect='s16', paginate=True):
+    def __init__(self, workdir, data_dir=None, dialect='s16', paginate=True, extra_args=()):
         self.workdir = pathlib.Path(workdir)
         self.data_dir = data_dir
         self.dialect = dialect
         self.paginate = paginate
+        self.extra_args = list(extra_args)
         self.users_file = write_users_file(self.workdir)
         self.proc = None
         self.url = None
@@ -53,6 +54,7 @@ class BackendProcess:
         cmd += ['--data-dir', str(self.data_dir)] if self.data_dir else ['--in-memory']
         if not self.paginate:
             cmd.append('--no-paginate')
+        cmd += self.extra_args
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join(
             [str(ROOT)] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))

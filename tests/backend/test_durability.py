@@ -151,3 +151,14 @@ def test_concurrent_writers(backend_factory, tmp_path):
         owner = users[i % 3]
         got = owner.request('GET', owner.object_url('mine', 'obj%d' % i))
         assert got.headers['ETag'] == hashlib.md5(payloads[i]).hexdigest()
+
+
+def test_one_process_per_data_dir(backend_factory, tmp_path):
+    import pytest
+    data_dir = str(tmp_path / 'data')
+    first = backend_factory(data_dir=data_dir)
+    with pytest.raises(RuntimeError):
+        backend_factory(data_dir=data_dir)
+    errors = ''.join(p.read_text() for p in tmp_path.glob('backend-*.err'))
+    assert 'is in use by another process' in errors
+    assert User(first, *ALICE).detail() == []      # the first one is unharmed

@@ -247,3 +247,53 @@ def test_missing_container_and_bad_token(alice):
     assert 'itemNotFound' in resp.json()
     resp = alice.request('GET', alice.account_url, headers={'X-Auth-Token': 'bogus'})
     assert resp.status_code == 401
+
+
+def test_conditional_requests(alice):
+    alice.put_object('ccond', 'o', b'abc')
+    url = alice.object_url('ccond', 'o')
+    etag = hashlib.md5(b'abc').hexdigest()
+    resp = alice.request('PUT', url, data=b'new', headers={'Content-Type': 'a/b',
+                                                           'If-None-Match': '*'})
+    assert resp.status_code == 412
+    assert alice.request('GET', url).content == b'abc'
+    assert alice.request('GET', url, headers={'If-None-Match': etag}).status_code == 304
+    assert alice.request('GET', url, headers={'If-Match': '0' * 32}).status_code == 412
+    assert alice.request('GET', url, headers={'If-Match': etag}).content == b'abc'
+
+
+def test_copy_and_move_methods_and_empty_objects(alice):
+    alice.put_object('cmeth', 'empty', b'')
+    got = alice.request('GET', alice.object_url('cmeth', 'empty'))
+    assert got.status_code == 200 and got.content == b''
+    assert got.headers['X-Object-Hash'] == merkle_hex(b'')
+    resp = alice.request('COPY', alice.object_url('cmeth', 'empty'),
+                         headers={'Destination': '/cmeth/copy'})
+    assert resp.status_code == 201
+    resp = alice.request('MOVE', alice.object_url('cmeth', 'copy'),
+                         headers={'Destination': '/cmeth/moved'})
+    assert resp.status_code == 201
+    assert alice.request('GET', alice.account_url + '/cmeth').text == 'empty\nmoved\n'
+
+
+def test_non_ascii_names_round_trip(alice):
+    name = 'καλημέρα/disk image.img'
+    alice.put_object('cuni', name, b'x')
+    assert alice.request('GET', alice.account_url + '/cuni').text == name + '\n'
+    assert alice.request('GET', alice.object_url('cuni', name)).content == b'x'
+
+
+def test_merkle_etags_when_update_md5_is_off(backend_factory):
+    from backend_helpers import ALICE, User
+    backend = backend_factory(extra_args=['--etag', 'merkle'])
+    alice = User(backend, *ALICE)
+    put = alice.put_object('cm', 'o', b'hello',
+                           headers={'ETag': hashlib.md5(b'hello').hexdigest()})
+    assert put.headers['ETag'] == merkle_hex(b'hello')
+    head = alice.request('HEAD', alice.object_url('cm', 'o'))
+    assert head.headers['ETag'] == head.headers['X-Object-Hash'] == merkle_hex(b'hello')
+    listing = alice.request('GET', alice.account_url + '/cm?format=json').json()
+    assert listing[0]['hash'] == ''
+    bad = alice.request('PUT', alice.object_url('cm', 'o'), data=b'x',
+                        headers={'Content-Type': 'a/b', 'ETag': merkle_hex(b'x')})
+    assert bad.status_code == 422     # a request ETag is still an MD5

@@ -150,3 +150,8 @@ def test_shared_images_lists_the_callers_images_the_member_can_see(alice13, bob1
     resp = alice13.request('GET', alice13.images + '/shared-images/' + bob13.uuid)
     ids = [e['image_id'] for e in resp.json()['shared_images']]
     assert shared in ids and public in ids and private not in ids
+
+
+def test_token_in_the_query_string(alice13):
+    resp = requests.get(alice13.images + '/images/', params={'X-Auth-Token': ALICE[1]})
+    assert resp.status_code == 200

@@ -358,6 +358,10 @@ def test_lists(backend):
     assert resp.status_code == 400 and fault(resp, 'badRequest') == "Invalid 'sort_dir'"
     resp = user.request('GET', user.images + '/images/', params={'size_min': 'big'})
     assert resp.status_code == 400 and fault(resp, 'badRequest') == 'Malformed request.'
+    # the sort parameters are checked first
+    resp = user.request('GET', user.images + '/images/', params={'size_min': 'big',
+                                                                  'sort_dir': 'up'})
+    assert fault(resp, 'badRequest') == "Invalid 'sort_dir'"
 
 
 def test_paging_extension(backend_factory):
@@ -489,3 +493,48 @@ def test_url_forms(alice):
             assert image_id in [i['id'] for i in resp.json()]
     versions = requests.get(alice.backend.url + '/image/')
     assert [v['id'] for v in versions.json()['versions']] == ['v1.0', 'v1']
+
+
+def test_non_ascii_location_and_name(alice):
+    from urllib.parse import quote
+    name = 'καλημέρα disk.img'
+    alice.put_object('v19', name, b'x')
+    resp = alice.register('v19', name, image_name=quote('ελληνικά'),
+                          location='pithos://%s/v19/%s' % (alice.uuid, quote(name)))
+    assert resp.headers['x-image-meta-location'] == 'pithos://%s/v19/%s' % (
+        alice.uuid, quote(name))
+    (image,) = [i for i in alice.detail() if i['id'] == resp.headers['x-image-meta-id']]
+    assert image['name'] == 'ελληνικά'
+    assert image['location'] == 'pithos://%s/v19/%s' % (alice.uuid, quote(name))
+
+
+def test_head_errors_have_no_body(alice):
+    resp = alice.head_image('00000000-0000-4000-8000-000000000000')
+    assert resp.status_code == 404 and resp.content == b''
+    assert resp.headers['Content-Type'] == JSON_TYPE
+
+
+def test_queued_placeholder_then_data(alice):
+    """The proxy's queued-image flow (DECISIONS 5): 0-byte object, status stored,
+    the data PUT later keeps the id; the stored status stays until changed."""
+    image_id = alice.upload_image('v20', 'queued', b'', image_name='placeholder')
+    resp = update(alice, image_id, {'X-Image-Meta-Status': 'queued'})
+    assert resp.headers['x-image-meta-size'] == '0'
+    assert resp.headers['x-image-meta-status'] == 'UNKNOWN'
+    alice.put_object('v20', 'queued', b'real data')
+    head = alice.head_image(image_id)
+    assert head.headers['x-image-meta-size'] == '9'
+    (image,) = [i for i in alice.detail() if i['id'] == image_id]
+    assert image['status'] == 'queued'
+    resp = update(alice, image_id, {'X-Image-Meta-Status': 'AVAILABLE'})
+    assert resp.headers['x-image-meta-status'] == 'AVAILABLE'
+
+
+def test_develop_head_list_envelope(backend_factory):
+    backend = backend_factory(extra_args=['--wrap-lists'])
+    user = User(backend, *ALICE)
+    image_id = user.upload_image('env', 'disk')
+    for path in ('/images/', '/images/detail'):
+        body = user.request('GET', user.images + path).json()
+        assert list(body) == ['images']
+        assert [i['id'] for i in body['images']] == [image_id]

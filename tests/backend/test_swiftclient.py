@@ -91,3 +91,35 @@ def test_v1_auth_emulation(backend):
                             key=ALICE[1], auth_version='1', retries=0)
     conn.put_container('swift-v1auth')
     assert conn.url == backend.url + '/object-store/v1/' + ALICE[0]
+
+
+def test_swift_cli_upload_needs_a_content_type_like_pithos(backend, backend_factory, tmp_path):
+    """The swift CLI sends no Content-Type: Pithos (and this backend) answer 411 unless
+    one is given with -H, or the backend runs with --default-content-type."""
+    import subprocess
+    import sys
+    image = tmp_path / 'disk.img'
+    image.write_bytes(b'cli data')
+
+    def swift(url, *args):
+        cmd = [sys.executable, '-m', 'swiftclient.shell', '--os-storage-url',
+               url + '/object-store/v1/' + ALICE[0], '--os-auth-token', ALICE[1]]
+        return subprocess.run(cmd + list(args), cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60)
+
+    plain = swift(backend.url, 'upload', 'cli', 'disk.img')
+    assert plain.returncode != 0 and '411' in plain.stderr
+    with_type = swift(backend.url, 'upload', '-H', 'Content-Type: application/octet-stream',
+                      'cli', 'disk.img')
+    assert with_type.returncode == 0, with_type.stderr
+    lenient = backend_factory(extra_args=['--default-content-type'])
+    assert swift(lenient.url, 'upload', 'cli', 'disk.img').returncode == 0
+    conn = swift_conn(lenient)
+    headers, body = conn.get_object('cli', 'disk.img')
+    assert body == b'cli data'
+    assert headers['content-type'] == 'application/octet-stream'
+
+
+def swift_conn(backend):
+    return swift.Connection(preauthurl=backend.url + '/object-store/v1/' + ALICE[0],
+                            preauthtoken=ALICE[1], retries=0)

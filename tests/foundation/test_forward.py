@@ -23,7 +23,7 @@ def upstream():
 
 @pytest.fixture
 def proxy(plankton_server, upstream):
-    return plankton_server(upstream=upstream.url + '/base')
+    return plankton_server(upstream=upstream.url + '/base', args=['--pipeline', 'forward_only'])
 
 
 def test_forwards_method_path_query_and_headers(proxy, upstream):
@@ -107,7 +107,8 @@ def test_refused_upstream_is_a_502_in_glance_shape(plankton_server):
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))
         closed_port = probe.getsockname()[1]
-    proxy = plankton_server(upstream='http://127.0.0.1:%d/base' % closed_port)
+    proxy = plankton_server(upstream='http://127.0.0.1:%d/base' % closed_port,
+                            args=['--pipeline', 'forward_only'])
     started = time.monotonic()
     resp = requests.get(proxy.url + '/v1/images/detail', timeout=30)
     assert time.monotonic() - started < 10

@@ -35,7 +35,8 @@ def gunicorn_proxy(upstream, tmp_path_factory):
                                       % upstream.url, 1))
     port = _free_port()
     gunicorn = os.path.join(os.path.dirname(sys.executable), 'gunicorn')
-    proc = subprocess.Popen([gunicorn, '--paste', str(config), '--worker-class', 'gthread',
+    proc = subprocess.Popen([gunicorn, '--paste', str(config) + '#forward_only',
+                             '--worker-class', 'gthread',
                              '--threads', '4', '--header-map', 'dangerous',
                              '-b', '127.0.0.1:%d' % port],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

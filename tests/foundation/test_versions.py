@@ -21,7 +21,8 @@ def upstream():
 @pytest.fixture(scope='module')
 def proxy(upstream):
     from plankton_proxy.testing import RunningServer
-    server = RunningServer(['--port', '0', '--upstream', upstream.url + '/base'])
+    server = RunningServer(['--port', '0', '--upstream', upstream.url + '/base',
+                            '--pipeline', 'forward_only'])
     yield server
     server.stop()
 

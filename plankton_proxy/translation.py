@@ -1,0 +1,849 @@
+"""The Glance v1 <-> Plankton translation table.
+
+Every rule that turns a Plankton reply into what a Glance client expects, or a
+Glance client's request into what Plankton accepts, is written down here as
+data, once.  The filters in ``plankton_proxy.middleware`` only move requests
+and replies around; they ask this module what a name, a value or a status
+means.
+
+The model is a *canonical image*: a plain dict with Glance's field names and
+Python values (``int``, ``bool``, ``None``, ``str``), plus ``properties`` (a
+dict of str to str) and the internal ``location`` (the ``pithos://`` URL, which
+Glance v1 never shows).  Three renderings hang off it:
+
+* Plankton reply (headers of HEAD/POST/PUT, or a JSON list item)
+  -> :func:`image_from_plankton_headers` / :func:`image_from_plankton_json`
+  -> canonical image;
+* canonical image -> Glance v1 response headers (:func:`glance_headers`)
+  or JSON (:func:`glance_json`, ``brief=True`` for ``GET /images``);
+* Glance v1 request (``x-image-meta-*`` headers or an openstacksdk JSON
+  body) -> :func:`meta_from_glance_headers` / :func:`meta_from_glance_json`
+  -> canonical request metadata (:class:`RequestMeta`)
+  -> Plankton request headers (:meth:`Translator.plankton_headers`).
+
+A later Glance v2 face is one more rendering of the same canonical image.
+
+Dialects: ``s16`` (Synnefo 0.16-0.20, the default) and ``s13`` (Synnefo
+0.13).  Where they differ the rule carries the dialect.
+"""
+
+import json
+import re
+import string
+from datetime import datetime
+from urllib.parse import quote, unquote
+
+# ---------------------------------------------------------------------------
+# Names and prefixes
+
+GLANCE_META_PREFIX = 'x-image-meta-'
+GLANCE_PROPERTY_PREFIX = 'x-image-meta-property-'
+GLANCE_PURGE_HEADER = 'x-glance-registry-purge-props'
+GLANCE_COPY_FROM_HEADER = 'x-glance-api-copy-from'
+PLANKTON_META_PREFIX = 'x-image-meta-'
+PLANKTON_PROPERTY_PREFIX = 'x-image-meta-property-'
+
+#: Glance fields that Plankton lacks are kept as Plankton properties whose
+#: names start with this prefix (decision 10).  They are hidden from
+#: ``properties`` on the way back, and clients may not set such keys.
+RESERVED_PREFIX = 'x_glance_'
+
+#: canonical field -> reserved Plankton property key (decision 10).
+RESERVED_PROPERTIES = {
+    'min_ram': RESERVED_PREFIX + 'min_ram',
+    'min_disk': RESERVED_PREFIX + 'min_disk',
+    'protected': RESERVED_PREFIX + 'protected',
+    'checksum': RESERVED_PREFIX + 'checksum',   # an MD5, never the Merkle hash
+    'status': RESERVED_PREFIX + 'status',       # e.g. queued placeholders
+}
+
+# ---------------------------------------------------------------------------
+# The field table.
+#
+# kind: how the value is typed in the canonical model.
+# glance: shown to Glance v1 clients (headers and detail JSON).
+# brief: part of the brief list entry (GET /images).
+# plankton: the Plankton field name (None: Plankton lacks it).
+# create / update: how a Glance client's value is treated on POST / PUT:
+#   'send'     forward to Plankton (renamed/re-encoded),
+#   'reserved' keep as a reserved property,
+#   'check'    validated by the proxy, never forwarded,
+#   'drop'     accepted and ignored (Glance ignores it too for non-admins),
+#   'reject'   400.
+# default: the value shown when Plankton has none.
+
+FIELDS = {
+    'id':               dict(kind='str',  glance=True, brief=True,  plankton='id',
+                             create='reject', update='check', default=None),
+    'name':             dict(kind='str',  glance=True, brief=True,  plankton='name',
+                             create='send', update='send', default=None),
+    'status':           dict(kind='status', glance=True, brief=False, plankton='status',
+                             create='drop', update='check', default='active'),
+    'disk_format':      dict(kind='disk_format', glance=True, brief=True,
+                             plankton='disk_format', create='send', update='send',
+                             default=None),
+    'container_format': dict(kind='container_format', glance=True, brief=True,
+                             plankton='container_format', create='send',
+                             update='send', default=None),
+    'size':             dict(kind='int',  glance=True, brief=True,  plankton='size',
+                             create='check', update='check', default=0),
+    'virtual_size':     dict(kind='int',  glance=False, brief=False, plankton=None,
+                             create='drop', update='drop', default=None),
+    'checksum':         dict(kind='checksum', glance=True, brief=True, plankton=None,
+                             create='reserved', update='check', default=None),
+    'created_at':       dict(kind='time', glance=True, brief=False, plankton='created_at',
+                             create='drop', update='drop', default=None),
+    'updated_at':       dict(kind='time', glance=True, brief=False, plankton='updated_at',
+                             create='drop', update='drop', default=None),
+    'deleted_at':       dict(kind='time', glance=True, brief=False, plankton='deleted_at',
+                             create='drop', update='drop', default=None),
+    'deleted':          dict(kind='bool', glance=True, brief=False, plankton=None,
+                             create='drop', update='drop', default=False),
+    'is_public':        dict(kind='bool', glance=True, brief=False, plankton='is_public',
+                             create='send', update='send', default=False),
+    'protected':        dict(kind='bool', glance=True, brief=False, plankton=None,
+                             create='reserved', update='reserved', default=False),
+    'min_ram':          dict(kind='int32', glance=True, brief=False, plankton=None,
+                             create='reserved', update='reserved', default=0),
+    'min_disk':         dict(kind='int32', glance=True, brief=False, plankton=None,
+                             create='reserved', update='reserved', default=0),
+    'owner':            dict(kind='str',  glance=True, brief=False, plankton='owner',
+                             create='drop', update='drop', default=None),
+    'location':         dict(kind='location', glance=False, brief=False,
+                             plankton='location', create='send', update='check',
+                             default=None),
+    'store':            dict(kind='str',  glance=False, brief=False, plankton=None,
+                             create='drop', update='drop', default=None),
+    'copy_from':        dict(kind='str',  glance=False, brief=False, plankton=None,
+                             create='reject', update='reject', default=None),
+    'uri':              dict(kind='str',  glance=False, brief=False, plankton=None,
+                             create='drop', update='drop', default=None),
+}
+
+#: Per-dialect exceptions to the create/update rules above.
+#: S13 (and 0.14-0.15) check x-image-meta-size against the file themselves;
+#: S16+ refuse any size header, so the proxy compares it after registering.
+DIALECT_RULES = {
+    's13': {('size', 'create'): 'send'},
+    's16': {},
+}
+
+#: Glance's order of fields in HEAD replies and JSON (cosmetic).
+GLANCE_FIELD_ORDER = ['id', 'name', 'status', 'disk_format', 'container_format',
+                      'size', 'virtual_size', 'checksum', 'created_at', 'updated_at',
+                      'deleted_at', 'deleted', 'is_public', 'protected', 'min_ram',
+                      'min_disk', 'owner']
+GLANCE_BRIEF_FIELDS = [f for f in GLANCE_FIELD_ORDER if FIELDS[f]['brief']]
+#: detail JSON always carries these keys, null or not (Glance does).
+GLANCE_JSON_FIELDS = GLANCE_FIELD_ORDER
+
+#: Plankton reply fields that Glance never shows (§6.2 row 10).
+PLANKTON_HIDDEN_FIELDS = {'location', 'store', 'is_snapshot', 'description'}
+
+#: Keys that openstacksdk/OSC echo back in JSON bodies; never properties.
+JSON_ECHO_KEYS = {'deleted', 'deleted_at', 'virtual_size', 'validate_checksum',
+                  'created_at', 'updated_at', 'id', 'status', 'size', 'checksum',
+                  'owner', 'store', 'uri', 'properties', 'is_protected', 'owner_id',
+                  'location', 'copy_from'}
+
+# ---------------------------------------------------------------------------
+# Status (decision 11).  Plankton values are compared lower-cased.
+
+PLANKTON_TO_GLANCE_STATUS = {
+    'available': 'active',
+    'saving': 'saving',
+    'unavailable': 'saving',
+    'error': 'killed',
+    'deleted': 'deleted',
+    'queued': 'queued',
+    'active': 'active',
+    'killed': 'killed',
+}
+#: For anything else (``UNKNOWN``, free text a PUT stored): documented default.
+DEFAULT_GLANCE_STATUS = 'active'
+
+GLANCE_STATUSES = ['queued', 'saving', 'active', 'killed', 'deleted',
+                   'pending_delete']
+
+# ---------------------------------------------------------------------------
+# Formats (decision 9)
+
+GLANCE_DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2',
+                       'vdi', 'iso', 'ploop']
+GLANCE_CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker']
+PLANKTON_DISK_FORMATS = ['diskdump', 'extdump', 'ntfsdump']
+PLANKTON_CONTAINER_FORMATS = ['aki', 'ari', 'ami', 'bare', 'ovf']
+#: Glance disk format -> Plankton disk format; configurable ("disk_formats").
+DEFAULT_DISK_FORMAT_MAP = {'raw': 'diskdump'}
+#: Glance container format -> Plankton container format.
+DEFAULT_CONTAINER_FORMAT_MAP = {c: c for c in PLANKTON_CONTAINER_FORMATS}
+
+# ---------------------------------------------------------------------------
+# Booleans
+
+GLANCE_TRUE_STRINGS = {'1', 't', 'true', 'on', 'y', 'yes'}   # oslo bool_from_string
+GLANCE_NONE_STRINGS = {'none', ''}                           # "not set"
+PLANKTON_TRUE = 'true'                                       # only 'true' is true
+PLANKTON_FALSE = 'false'
+
+# ---------------------------------------------------------------------------
+# Timestamps
+
+PLANKTON_TIME_FORMATS = ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S',
+                         '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%d %H:%M:%S.%f']
+GLANCE_TIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
+
+# ---------------------------------------------------------------------------
+# Status codes: Plankton answer -> Glance answer (§6.2 row 37).
+# (method class, plankton status, message regex or None) -> glance status
+# 'read' = GET/HEAD, 'write' = PUT/POST/DELETE.
+
+STATUS_REMAPS = [
+    ('any', 400, r'API endpoint not found', 404),
+    ('any', 400, r'^$', 404),          # S16+: non-UUID id -> 400 with an empty message
+    ('any', 400, r'Image not found', 404),   # S13 asserts on unknown ids
+    ('any', 400, r'^File not found', 404),   # S13 register: no such Pithos file
+    ('read', 403, None, 404),          # cannot read: existence not revealed
+    ('members', 403, None, 404),       # member changes by a non-owner (row 33)
+    ('write', 403, None, 403),         # visible but not writable: Glance's 403
+    ('any', 204, None, 200),           # DELETE (row 24)
+]
+#: Pithos says this when an image has too many metadata items.
+PLANKTON_OVERLIMIT_RE = re.compile(r'more than \d+ metadata items', re.I)
+
+# ---------------------------------------------------------------------------
+# List parameters (glance-v1.md §7)
+
+LIST_DEFAULT_LIMIT = 25
+LIST_MAX_LIMIT = 1000
+SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size', 'id',
+             'created_at', 'updated_at']
+SORT_DIRS = ['asc', 'desc']
+DEFAULT_SORT_KEY = 'created_at'
+DEFAULT_SORT_DIR = 'desc'
+#: query parameter -> (canonical field, comparison)
+LIST_FILTERS = {
+    'name': ('name', 'eq'),
+    'status': ('status', 'eq'),
+    'container_format': ('container_format', 'eq'),
+    'disk_format': ('disk_format', 'eq'),
+    'size_min': ('size', 'ge'),
+    'size_max': ('size', 'le'),
+    'min_ram': ('min_ram', 'eq'),
+    'min_disk': ('min_disk', 'eq'),
+    'protected': ('protected', 'bool'),
+    'changes-since': ('updated_at', 'gt'),
+}
+LIST_PROPERTY_FILTER_PREFIX = 'property-'
+#: statuses left out of default lists
+LIST_HIDDEN_STATUSES = {'killed', 'deleted', 'pending_delete'}
+
+# ---------------------------------------------------------------------------
+# Limits and quotas
+
+GLANCE_INT32_MAX = 2147483647
+GLANCE_NAME_MAX = 255
+GLANCE_CHECKSUM_MAX = 32
+DEFAULT_PROPERTY_QUOTA = 128
+DEFAULT_MEMBER_QUOTA = 128
+
+
+class Invalid(ValueError):
+    """A Glance client sent something Glance would refuse; ``status`` is
+    the Glance status code, ``str(exc)`` the message."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+# ---------------------------------------------------------------------------
+# Small value converters
+
+
+def parse_glance_bool(value):
+    """``True/False/None`` strings (and JSON values) -> True/False/None."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in GLANCE_NONE_STRINGS:
+        return None
+    return text in GLANCE_TRUE_STRINGS
+
+
+def parse_plankton_bool(value):
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() == 'true'
+
+
+def render_glance_bool_header(value):
+    return 'True' if value else 'False'
+
+
+def render_plankton_bool(value):
+    return PLANKTON_TRUE if value else PLANKTON_FALSE
+
+
+def parse_plankton_time(value):
+    """Plankton ``YYYY-MM-DD HH:MM:SS`` (UTC) -> datetime, '' -> None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value:
+        return None
+    for fmt in PLANKTON_TIME_FORMATS:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def render_glance_time(value):
+    if value is None:
+        return None
+    return value.strftime(GLANCE_TIME_FORMAT)
+
+
+def parse_glance_time(value):
+    """ISO 8601 as Glance accepts it for ``changes-since`` -> naive UTC."""
+    from datetime import timezone
+    text = (value or '').strip()
+    if not text:
+        raise Invalid('Unrecognized changes-since value')
+    for fmt in ('%Y-%m-%dT%H:%M:%S.%f%z', '%Y-%m-%dT%H:%M:%S%z',
+                '%Y-%m-%dT%H:%M%z', '%Y-%m-%d%z', '%Y%m%d%z'):
+        candidate = text
+        if candidate.endswith('Z'):
+            candidate = candidate[:-1] + '+00:00'
+        if not re.search(r'[+-]\d\d:?\d\d$', candidate) or \
+                re.match(r'^\d{4}-\d\d-\d\d$', candidate):
+            candidate = candidate + '+00:00'
+        try:
+            dt = datetime.strptime(candidate, fmt)
+        except ValueError:
+            continue
+        return dt.astimezone(timezone.utc).replace(tzinfo=None)
+    raise Invalid('Unrecognized changes-since value')
+
+
+#: characters a header value may carry as they are
+_HEADER_SAFE = ''.join(c for c in string.printable
+                       if c not in '\t\n\r\x0b\x0c%')
+#: characters allowed in a header name (RFC 7230 tchar), minus '%'
+_TOKEN_SAFE = "!#$&'*+-.^_`|~" + string.ascii_letters + string.digits
+
+
+def glance_header_value(value):
+    """A response header value: ASCII; anything else percent-encoded (decision 15)."""
+    text = str(value)
+    if all(c in _HEADER_SAFE for c in text):
+        return text
+    return quote(text, safe=_HEADER_SAFE)
+
+
+def glance_header_token(name):
+    """A header-name fragment made of token characters only (clients.md §0.12)."""
+    if all(c in _TOKEN_SAFE for c in name):
+        return name
+    return quote(name, safe=_TOKEN_SAFE)
+
+
+def plankton_quote(value):
+    """Percent-encode a value the way Plankton unquotes it (UTF-8, safe ``/``)."""
+    return quote(str(value), safe='/')
+
+
+def quote_location(location):
+    """``pithos://a/c/p`` with each of the 3 parts quoted (safe ``/``)."""
+    if not location.startswith('pithos://'):
+        return location
+    return 'pithos://' + '/'.join(quote(part, safe='/@')
+                                  for part in location[len('pithos://'):].split('/'))
+
+
+def unquote_location(location):
+    if not location or not location.startswith('pithos://'):
+        return location
+    return 'pithos://' + '/'.join(unquote(part)
+                                  for part in location[len('pithos://'):].split('/'))
+
+
+def parse_pithos_location(location):
+    """-> (account, container, path) or None."""
+    if not location or not location.startswith('pithos://'):
+        return None
+    parts = location[len('pithos://'):].split('/', 2)
+    if len(parts) < 3 or not all(parts):
+        return None
+    return tuple(parts)
+
+
+def latin1_to_text(value):
+    """A WSGI (latin-1) header string holding UTF-8 bytes -> text, when it is UTF-8."""
+    try:
+        return value.encode('latin-1').decode('utf-8')
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def normalise_property_key(key):
+    """Glance: lower-case, ``-`` -> ``_`` (glance-v1.md §3.3)."""
+    return key.lower().replace('-', '_')
+
+
+# ---------------------------------------------------------------------------
+# The translator: the tables above plus the operator's configuration.
+
+
+class Translator(object):
+    """Configured translation (dialect, format maps, statuses)."""
+
+    def __init__(self, dialect='s16', disk_format_map=None,
+                 container_format_map=None, unknown_status=DEFAULT_GLANCE_STATUS):
+        if dialect not in ('s16', 's13'):
+            raise ValueError('dialect must be s16 or s13, not %r' % dialect)
+        self.dialect = dialect
+        self.disk_map = dict(DEFAULT_DISK_FORMAT_MAP if disk_format_map is None
+                             else disk_format_map)
+        self.disk_map_back = {v: k for k, v in self.disk_map.items()}
+        self.container_map = dict(DEFAULT_CONTAINER_FORMAT_MAP
+                                  if container_format_map is None
+                                  else container_format_map)
+        self.container_map_back = {v: k for k, v in self.container_map.items()}
+        self.unknown_status = unknown_status
+
+    @classmethod
+    def from_conf(cls, conf):
+        """Build from paste options: ``upstream_dialect``, ``disk_formats``
+        (``glance:plankton, ...``), ``container_formats``, ``unknown_status``."""
+        def parse_map(text):
+            if text is None:
+                return None
+            result = {}
+            for item in re.split(r'[,\s]+', text.strip()):
+                if not item:
+                    continue
+                glance, _, plankton = item.partition(':')
+                result[glance.strip()] = (plankton or glance).strip()
+            return result
+        return cls(dialect=conf.get('upstream_dialect', 's16').strip().lower(),
+                   disk_format_map=parse_map(conf.get('disk_formats')),
+                   container_format_map=parse_map(conf.get('container_formats')),
+                   unknown_status=conf.get('unknown_status', DEFAULT_GLANCE_STATUS))
+
+    def rule(self, field, operation):
+        """How ``field`` of a Glance request is treated on ``operation``."""
+        return DIALECT_RULES[self.dialect].get((field, operation),
+                                               FIELDS[field][operation])
+
+    # -- formats ----------------------------------------------------------
+
+    def disk_format_to_plankton(self, value):
+        if value in self.disk_map:
+            return self.disk_map[value]
+        raise Invalid("Invalid disk format '%s' for image. This registry accepts: %s"
+                      % (value, ', '.join(sorted(self.disk_map))))
+
+    def disk_format_to_glance(self, value):
+        if value in (None, ''):
+            return None
+        return self.disk_map_back.get(value, value)
+
+    def container_format_to_plankton(self, value):
+        if value in self.container_map:
+            return self.container_map[value]
+        raise Invalid("Invalid container format '%s' for image. This registry "
+                      "accepts: %s" % (value, ', '.join(sorted(self.container_map))))
+
+    def container_format_to_glance(self, value):
+        if value in (None, ''):
+            return None
+        return self.container_map_back.get(value, value)
+
+    def status_to_glance(self, value):
+        if value is None or value == '':
+            return self.unknown_status
+        return PLANKTON_TO_GLANCE_STATUS.get(str(value).strip().lower(),
+                                             self.unknown_status)
+
+    # -- Plankton reply -> canonical ----------------------------------------
+
+    def image_from_plankton_headers(self, headers):
+        """Plankton HEAD/POST/PUT reply headers -> canonical image.
+
+        ``headers``: an iterable of (name, value) pairs as WSGI gives them
+        (latin-1 strings)."""
+        raw = {}
+        props = {}
+        for name, value in headers:
+            lname = name.lower()
+            if not lname.startswith(PLANKTON_META_PREFIX):
+                continue
+            if lname.startswith(PLANKTON_PROPERTY_PREFIX):
+                key = unquote(lname[len(PLANKTON_PROPERTY_PREFIX):])
+                key = key.replace('-', '_')
+                props[key] = self._plankton_header_text(value, quoted=True)
+                continue
+            field = lname[len(PLANKTON_META_PREFIX):].replace('-', '_')
+            if field == 'location':
+                raw[field] = unquote_location(latin1_to_text(value))
+            elif field in ('name', 'description'):
+                raw[field] = self._plankton_header_text(value, quoted=True)
+            else:
+                raw[field] = latin1_to_text(value)
+        raw['properties'] = props
+        return self._canonical(raw)
+
+    def _plankton_header_text(self, value, quoted):
+        text = latin1_to_text(value)
+        if quoted and self.dialect == 's16':
+            text = unquote(text)
+        return text
+
+    def image_from_plankton_json(self, item):
+        """One item of Plankton's list (brief or detail) -> canonical image."""
+        raw = dict(item)
+        raw['properties'] = dict(item.get('properties') or {})
+        if raw.get('location'):
+            raw['location'] = unquote_location(raw['location'])
+        return self._canonical(raw)
+
+    def _canonical(self, raw):
+        props = raw.get('properties') or {}
+        user_props = {}
+        reserved = {}
+        for key, value in props.items():
+            if key.startswith(RESERVED_PREFIX):
+                reserved[key] = value
+            else:
+                user_props[key] = '' if value is None else str(value)
+        image = {}
+        image['id'] = raw.get('id') or None
+        image['name'] = raw.get('name') or None
+        status = reserved.get(RESERVED_PROPERTIES['status'])
+        image['status'] = (status if status in GLANCE_STATUSES
+                           else self.status_to_glance(raw.get('status')))
+        image['disk_format'] = self.disk_format_to_glance(raw.get('disk_format'))
+        image['container_format'] = self.container_format_to_glance(
+            raw.get('container_format'))
+        image['size'] = _to_int(raw.get('size'), 0)
+        image['virtual_size'] = None
+        checksum = reserved.get(RESERVED_PROPERTIES['checksum'])
+        image['checksum'] = checksum or None        # never the Merkle hash
+        image['created_at'] = render_glance_time(parse_plankton_time(raw.get('created_at')))
+        image['updated_at'] = render_glance_time(parse_plankton_time(raw.get('updated_at')))
+        image['deleted_at'] = None
+        image['deleted'] = False
+        image['is_public'] = parse_plankton_bool(raw.get('is_public', False))
+        image['protected'] = parse_plankton_bool(
+            reserved.get(RESERVED_PROPERTIES['protected'], False))
+        image['min_ram'] = _to_int(reserved.get(RESERVED_PROPERTIES['min_ram']), 0)
+        image['min_disk'] = _to_int(reserved.get(RESERVED_PROPERTIES['min_disk']), 0)
+        image['owner'] = raw.get('owner') or None
+        image['properties'] = user_props
+        image['location'] = raw.get('location') or None
+        image['_reserved'] = reserved
+        return image
+
+    # -- canonical -> Glance v1 ----------------------------------------------
+
+    @staticmethod
+    def glance_headers(image):
+        """Canonical image -> Glance v1 ``x-image-meta-*`` response headers."""
+        headers = []
+        for field in GLANCE_FIELD_ORDER:
+            if not FIELDS[field]['glance']:
+                continue
+            value = image.get(field)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = render_glance_bool_header(value)
+            headers.append((GLANCE_META_PREFIX + field, glance_header_value(value)))
+        for key in sorted(image.get('properties') or {}):
+            value = image['properties'][key]
+            if value is None:
+                continue
+            headers.append((GLANCE_PROPERTY_PREFIX + glance_header_token(key.lower()),
+                            glance_header_value(value)))
+        if image.get('checksum'):
+            headers.append(('ETag', image['checksum']))
+        return headers
+
+    @staticmethod
+    def glance_json(image, brief=False):
+        """Canonical image -> the dict of a Glance v1 JSON image."""
+        if brief:
+            return {f: image.get(f) for f in GLANCE_BRIEF_FIELDS}
+        result = {f: image.get(f) for f in GLANCE_JSON_FIELDS}
+        result['properties'] = dict(image.get('properties') or {})
+        return result
+
+    # -- Glance request -> canonical ------------------------------------------
+
+    def plankton_headers(self, meta, operation, current=None):
+        """RequestMeta -> list of (name, value) Plankton request headers.
+
+        ``operation`` is ``create`` or ``update``.  ``current`` is the
+        canonical image being updated (needed for purge on either dialect
+        and for S13's replace-all semantics)."""
+        headers = []
+        fields = meta.fields
+        for field, value in fields.items():
+            rule = self.rule(field, operation)
+            if rule != 'send' or value is None:
+                continue
+            pname = FIELDS[field]['plankton']
+            if field == 'disk_format':
+                value = self.disk_format_to_plankton(value)
+            elif field == 'container_format':
+                value = self.container_format_to_plankton(value)
+            elif field == 'is_public':
+                value = render_plankton_bool(value)
+            elif field == 'location':
+                value = quote_location(value)
+            elif field == 'name':
+                value = plankton_quote(value)
+            else:
+                value = str(value)
+            headers.append((PLANKTON_META_PREFIX + pname.replace('_', '-'), value))
+        props = self.plankton_properties(meta, operation, current)
+        for key, value in props.items():
+            headers.append((PLANKTON_PROPERTY_PREFIX +
+                            quote(key.replace('_', '-'), safe='-'),
+                            plankton_quote(value)))
+        return headers
+
+    def plankton_properties(self, meta, operation, current=None):
+        """The Plankton property set to send (user and reserved keys)."""
+        new_reserved = {}
+        for field, value in meta.fields.items():
+            if self.rule(field, operation) == 'reserved' and value is not None:
+                key = RESERVED_PROPERTIES[field]
+                if isinstance(value, bool):
+                    value = render_plankton_bool(value)
+                new_reserved[key] = str(value)
+        if operation == 'create' or current is None:
+            props = dict(meta.properties)
+            props.update(new_reserved)
+            return props
+        old_user = current.get('properties') or {}
+        old_reserved = current.get('_reserved') or {}
+        if meta.purge:
+            wanted = dict(meta.properties)
+        else:
+            wanted = dict(old_user)
+            wanted.update(meta.properties)
+        if self.dialect == 's13':
+            # S13's PUT replaces the whole property set: send all of it.
+            props = {k: v for k, v in wanted.items() if v != ''}
+            props.update(old_reserved)
+            props.update(new_reserved)
+            return props
+        # S16+ merges; an empty value deletes a key.
+        props = {}
+        for key, value in wanted.items():
+            if old_user.get(key) != value:
+                props[key] = value
+        for key in old_user:
+            if key not in wanted:
+                props[key] = ''
+        for key, value in new_reserved.items():
+            if old_reserved.get(key) != value:
+                props[key] = value
+        return props
+
+
+def _to_int(value, default):
+    if value is None or value == '':
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+# ---------------------------------------------------------------------------
+# Glance request parsing
+
+
+class RequestMeta(object):
+    """Canonical metadata of a Glance create/update request."""
+
+    def __init__(self, fields=None, properties=None, purge=None, source='headers',
+                 has_data=False):
+        self.fields = fields or {}
+        self.properties = properties or {}
+        self.purge = purge
+        self.source = source          # 'headers' or 'json'
+        self.has_data = has_data
+
+    def __repr__(self):
+        return 'RequestMeta(%r, %r, purge=%r, source=%r)' % (
+            self.fields, self.properties, self.purge, self.source)
+
+
+def _typed(field, value):
+    """Validate and convert one Glance field value (glance-v1.md §3.3)."""
+    kind = FIELDS[field]['kind']
+    if kind == 'bool':
+        return parse_glance_bool(value)
+    if isinstance(value, str):
+        value = value.strip() if kind != 'str' else value
+    if value is None:
+        return None
+    if kind in ('int', 'int32'):
+        if isinstance(value, str) and value.lower() == 'none' and field == 'virtual_size':
+            return None
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise Invalid("Invalid value '%s' for parameter '%s': Cannot convert "
+                          "image %s '%s' to an integer." % (value, field, field, value))
+        if number < 0:
+            raise Invalid("Invalid value '%s' for parameter '%s': Cannot be a "
+                          "negative value." % (value, field))
+        if kind == 'int32' and number > GLANCE_INT32_MAX:
+            raise Invalid("Invalid value '%s' for parameter '%s': '%s' value out of "
+                          "range, must not exceed %d." % (value, field, field,
+                                                          GLANCE_INT32_MAX))
+        return number
+    value = str(value)
+    if field == 'name' and len(value) > GLANCE_NAME_MAX:
+        raise Invalid('Image name too long: %d' % len(value))
+    if kind == 'checksum':
+        if len(value) > GLANCE_CHECKSUM_MAX:
+            raise Invalid("Invalid checksum '%s': can't exceed %d characters"
+                          % (value, GLANCE_CHECKSUM_MAX))
+        return value.lower() or None
+    if kind == 'status':
+        return value.lower()
+    if value == '' and field in ('name', 'disk_format', 'container_format', 'owner'):
+        return None
+    return value
+
+
+def _check_property_key(key):
+    if key.startswith(RESERVED_PREFIX) or \
+            normalise_property_key(re.sub(r'[^\w]', '_', key)).startswith(RESERVED_PREFIX):
+        raise Invalid("Property names starting with '%s' are reserved by this "
+                      "proxy." % RESERVED_PREFIX)
+
+
+def meta_from_glance_headers(headers, percent_decoded=True, unknown_as_property=False):
+    """Glance ``x-image-meta-*`` request headers -> RequestMeta.
+
+    ``headers``: (name, value) pairs; names in any case, with dashes or
+    underscores.  ``percent_decoded``: decode glanceclient's percent-encoding
+    of names and values (UTF-8).  ``unknown_as_property``: openstacksdk's
+    ``update_image_properties`` sends ``x-image-meta-<key>`` without the
+    ``property-`` infix."""
+    fields, props, purge = {}, {}, None
+
+    def text(value):
+        value = latin1_to_text(value)
+        return unquote(value) if percent_decoded else value
+
+    for name, value in headers:
+        lname = name.lower()
+        if lname.replace('_', '-') == GLANCE_PURGE_HEADER:
+            purge = parse_glance_bool(value)
+            continue
+        if lname.replace('_', '-') == GLANCE_COPY_FROM_HEADER:
+            fields['copy_from'] = text(value)
+            continue
+        norm = lname.replace('_', '-')
+        if not norm.startswith(GLANCE_META_PREFIX):
+            continue
+        if norm.startswith(GLANCE_PROPERTY_PREFIX):
+            key = lname[len(GLANCE_PROPERTY_PREFIX):]
+            key = normalise_property_key(text(key) if percent_decoded else key)
+            _check_property_key(key)
+            props[key] = text(value)
+            continue
+        field = lname[len(GLANCE_META_PREFIX):].replace('-', '_')
+        if field not in FIELDS:
+            if unknown_as_property:
+                key = normalise_property_key(unquote(field) if percent_decoded else field)
+                _check_property_key(key)
+                props[key] = text(value)
+                continue
+            raise Invalid('Bad header: %s' % name)
+        fields[field] = _typed(field, text(value))
+    return RequestMeta(fields, props, purge, 'headers')
+
+
+def meta_from_glance_json(body):
+    """An openstacksdk/OSC JSON metadata body (wrapped or not) -> RequestMeta."""
+    try:
+        doc = json.loads(body.decode('utf-8') if isinstance(body, bytes) else body)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid('Malformed JSON in request body.')
+    if not isinstance(doc, dict):
+        raise Invalid('Unexpected body type. Expected list/dict.')
+    if isinstance(doc.get('image'), dict) and len(doc) == 1:
+        doc = doc['image']
+    fields, props = {}, {}
+    for key, value in doc.items():
+        if key == 'properties' and isinstance(value, dict):
+            for pkey, pvalue in value.items():
+                pkey = normalise_property_key(pkey)
+                _check_property_key(pkey)
+                props[pkey] = '' if pvalue is None else str(pvalue)
+            continue
+        if key == 'is_protected':
+            key = 'protected'
+        if key in FIELDS and key not in ('deleted', 'deleted_at', 'created_at',
+                                         'updated_at', 'virtual_size'):
+            if value is None and FIELDS[key]['kind'] != 'bool':
+                continue
+            fields[key] = _typed(key, value if not isinstance(value, (int, float))
+                                 or isinstance(value, bool) else str(value))
+            continue
+        if key in JSON_ECHO_KEYS:
+            continue
+        pkey = normalise_property_key(key)
+        _check_property_key(pkey)
+        props[pkey] = '' if value is None else str(value)
+    return RequestMeta(fields, props, None, 'json')
+
+
+# ---------------------------------------------------------------------------
+# Error re-rendering
+
+
+def plankton_error_message(body, content_type=''):
+    """The text of a Plankton fault body (JSON fault, plain, or empty)."""
+    if not body:
+        return ''
+    text = body.decode('utf-8', 'replace') if isinstance(body, bytes) else body
+    if 'json' in (content_type or '') or text.lstrip().startswith('{'):
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return text.strip()
+        if isinstance(doc, dict):
+            for value in doc.values():
+                if isinstance(value, dict) and 'message' in value:
+                    return str(value.get('message') or '')
+            if 'message' in doc:
+                return str(doc['message'])
+        return text.strip()
+    return re.sub(r'<[^>]+>', ' ', text).strip()
+
+
+def glance_status_for(plankton_status, message='', kind='read'):
+    """Plankton status code + message -> the status a Glance client gets.
+
+    ``kind``: 'read' (GET/HEAD), 'write' (POST/PUT/DELETE of an image) or
+    'members' (member changes)."""
+    if plankton_status == 400 and PLANKTON_OVERLIMIT_RE.search(message or ''):
+        return 413
+    for kinds, status, pattern, glance in STATUS_REMAPS:
+        if status != plankton_status or kinds not in ('any', kind):
+            continue
+        if pattern is None or re.search(pattern, message or ''):
+            return glance
+    return plankton_status
