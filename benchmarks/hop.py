@@ -11,14 +11,27 @@ Targets (all on 127.0.0.1, each its own process):
     ``python -m plankton_proxy.backend`` (paths ``/image/v1.0/...``).
 ``proxy``
     ``plankton-proxy serve --upstream <backend>/image/v1.0`` with the shipped
-    ``paste.ini``, default options (paths ``/v1/...``).
+    ``paste.ini``, default options (paths ``/v1/...``): the product, Glance
+    translation included.
+``proxy-paginates``
+    The product with ``upstream_paginates = true`` in ``[filter:glance_lists]``
+    (the embedded backend pages itself): ``limit`` goes upstream instead of
+    the proxy fetching the caller's whole list for every first page.
+``proxy-forward-only``
+    The same with ``--pipeline forward_only`` (version routing and the
+    forward app, no translation): what forwarding alone costs.
 ``nginx``
     Debian's nginx, one worker, ``proxy_pass`` to the backend with upstream
     keep-alive (paths ``/v1/...`` rewritten to ``/image/v1.0/...``).
 ``proxy-requests``
-    The same pipeline with ``[app:forward]`` swapped for
-    ``benchmarks.session_forward`` (a ``requests.Session``): the measurement
-    behind the urllib3 choice of decision 21.
+    The ``forward_only`` pipeline with ``[app:forward]`` swapped for
+    ``benchmarks.session_forward`` (a ``requests.Session``), to compare with
+    ``proxy-paginates``
+    The product with ``upstream_paginates = true`` in ``[filter:glance_lists]``
+    (the embedded backend pages itself): ``limit`` goes upstream instead of
+    the proxy fetching the caller's whole list for every first page.
+``proxy-forward-only``: the measurement behind the urllib3 choice of
+    decision 21.
 """
 
 import configparser
@@ -37,15 +50,31 @@ def request_mix(prefix, ids, token):
             ('GET', '%s/images/%s/members' % (prefix, ids[0]), auth)]
 
 
-def paste_variant(workdir, name, forward_use=None, forward_options=None):
-    """The tree's paste.ini with ``[app:forward]`` changed; returns its path."""
+def main_filters():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(os.path.join(procs.ROOT, 'paste.ini'))
+    return parser['pipeline:main']['pipeline'].split()
+
+
+def pipelines():
+    """The pipeline names of the tree's paste.ini."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(os.path.join(procs.ROOT, 'paste.ini'))
+    return [section.split(':', 1)[1] for section in parser.sections()
+            if section.startswith('pipeline:')]
+
+
+def paste_variant(workdir, name, forward_use=None, options=None):
+    """The tree's paste.ini with ``[app:forward]``'s ``use`` and any
+    ``{section: {option: value}}`` changed; returns its path."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str
     parser.read(os.path.join(procs.ROOT, 'paste.ini'))
     if forward_use:
         parser['app:forward']['use'] = forward_use
-    for key, value in (forward_options or {}).items():
-        parser['app:forward'][key] = str(value)
+    for section, values in (options or {}).items():
+        for key, value in values.items():
+            parser[section][key] = str(value)
     path = os.path.join(workdir, 'paste-%s.ini' % name)
     with open(path, 'w') as stream:
         parser.write(stream)
@@ -122,13 +151,17 @@ def ratios(figures):
             if c in nginx and c in direct:
                 out['nginx added p50 ms ' + c] = nginx[c]['p50_ms'] - direct[c]['p50_ms']
                 out['nginx/direct rps ' + c] = nginx[c]['rps'] / direct[c]['rps']
-    req = figures.get('proxy-requests')
-    if req and proxy:
+    fwd = figures.get('proxy-forward-only')
+    if fwd and direct:
         for c in ('c1', 'c32'):
-            if c in req and c in proxy:
-                out['requests-forwarder added p50 ms ' + c] = (
-                    req[c]['p50_ms'] - direct[c]['p50_ms']) if direct else None
-                out['proxy/requests-forwarder rps ' + c] = proxy[c]['rps'] / req[c]['rps']
+            out['forward-only added p50 ms ' + c] = fwd[c]['p50_ms'] - direct[c]['p50_ms']
+            out['forward-only/direct rps ' + c] = fwd[c]['rps'] / direct[c]['rps']
+    req = figures.get('proxy-requests')
+    if req and direct:
+        for c in ('c1', 'c32'):
+            out['requests-forwarder added p50 ms ' + c] = req[c]['p50_ms'] - direct[c]['p50_ms']
+            if fwd:
+                out['forward-only/requests-forwarder rps ' + c] = fwd[c]['rps'] / req[c]['rps']
     return out
 
 
@@ -146,7 +179,7 @@ def targets_met(r):
 def run(workdir, backend, ids, token, level, log=print):
     """Item 1: every target at c=1 and c=32, then the request types one by one
     at c=1.  Returns (results dict, servers to stop)."""
-    duration, rounds = {'smoke': (1, 1), 'quick': (2, 1), 'full': (8, 3)}[level]
+    duration, rounds = {'smoke': (1, 1), 'quick': (2, 1), 'full': (7, 2)}[level]
     started = []
     result = {'request_mix': MIX_LABELS, 'duration_s': duration, 'rounds': rounds,
               'concurrencies': [1, 32], 'load_generator': None, 'skipped': {}}
@@ -155,8 +188,22 @@ def run(workdir, backend, ids, token, level, log=print):
         started.append(proxy)
         session_ini = paste_variant(workdir, 'requests',
                                     forward_use='call:benchmarks.session_forward:app_factory')
-        proxy_req = procs.start_proxy(workdir, backend.url + '/image/v1.0', config=session_ini)
+        proxy_req = procs.start_proxy(workdir, backend.url + '/image/v1.0', config=session_ini,
+                                      args=['--pipeline', 'forward_only'])
         started.append(proxy_req)
+        has_forward_only = 'forward_only' in pipelines()
+        if 'glance_lists' in main_filters():
+            paginates_ini = paste_variant(workdir, 'paginates', options={
+                'filter:glance_lists': {'upstream_paginates': 'true'}})
+            proxy_pag = procs.start_proxy(workdir, backend.url + '/image/v1.0',
+                                          config=paginates_ini)
+            started.append(proxy_pag)
+        else:
+            proxy_pag = None
+        if has_forward_only:
+            proxy_fwd = procs.start_proxy(workdir, backend.url + '/image/v1.0',
+                                          args=['--pipeline', 'forward_only'])
+            started.append(proxy_fwd)
         targets = {'direct': (backend.url, request_mix('/image/v1.0', ids, token),
                               {'backend': backend.pid}),
                    'proxy': (proxy.url, request_mix('/v1', ids, token),
@@ -169,13 +216,20 @@ def run(workdir, backend, ids, token, level, log=print):
         except (FileNotFoundError, RuntimeError) as exc:
             result['skipped']['nginx'] = str(exc).splitlines()[0]
             log('  nginx skipped: %s' % result['skipped']['nginx'])
+        if proxy_pag:
+            targets['proxy-paginates'] = (proxy_pag.url, request_mix('/v1', ids, token),
+                                          {'backend': backend.pid, 'front': proxy_pag.pid})
+        if has_forward_only:
+            targets['proxy-forward-only'] = (proxy_fwd.url, request_mix('/v1', ids, token),
+                                             {'backend': backend.pid, 'front': proxy_fwd.pid})
         targets['proxy-requests'] = (proxy_req.url, request_mix('/v1', ids, token),
                                      {'backend': backend.pid, 'front': proxy_req.pid})
         result['load_generator'] = 'wrk' if loadgen.wrk_available() else 'python'
         result['figures'] = measure(targets, [1, 32], duration, rounds, log)
         # The request types one by one, c=1: which one the proxy costs on.
         per = {}
-        names = [n for n in ('direct', 'proxy', 'nginx') if n in targets]
+        names = [n for n in ('direct', 'proxy', 'proxy-paginates', 'proxy-forward-only',
+                             'nginx') if n in targets]
         for name in ([] if level == 'smoke' else names):
             url, reqs, pids = targets[name]
             per[name] = {}
@@ -214,7 +268,7 @@ def run_tuning(workdir, backend, ids, token, level, log=print):
     """Item 4: each variant of ``plankton-proxy serve`` at c=32, all started at
     once and measured in interleaved rounds (medians), with the direct backend
     in every round as the reference."""
-    duration, rounds = {'smoke': (1, 1), 'quick': (2, 1), 'full': (6, 3)}[level]
+    duration, rounds = {'smoke': (1, 1), 'quick': (2, 1), 'full': (6, 2)}[level]
     variants = TUNING_VARIANTS if level == 'full' else [
         v for v in TUNING_VARIANTS if v[0] in ('defaults', '2 processes, one port')]
     out = {'concurrency': 32, 'duration_s': duration, 'rounds': rounds, 'variants': {}}
@@ -223,13 +277,14 @@ def run_tuning(workdir, backend, ids, token, level, log=print):
         targets = {'direct': (backend.url, request_mix('/image/v1.0', ids, token),
                               {'backend': backend.pid})}
         for name, args, extra in variants:
+            if extra.get('processes', 1) > 1:
+                # A fixed port: eventlet sets SO_REUSEPORT only then.
+                args = args + ['--port', str(procs.free_port())]
             proxy = procs.start_proxy(workdir, backend.url + '/image/v1.0', args=args)
             started.append(proxy)
             fronts = [proxy.pid]
             for _ in range(extra.get('processes', 1) - 1):
-                port = proxy.url.rsplit(':', 1)[1]
-                more = procs.start_proxy(workdir, backend.url + '/image/v1.0',
-                                         args=args + ['--port', port])
+                more = procs.start_proxy(workdir, backend.url + '/image/v1.0', args=args)
                 started.append(more)
                 fronts.append(more.pid)
             targets[name] = (proxy.url, request_mix('/v1', ids, token),

@@ -267,10 +267,10 @@ def _tree(pid):
     return found
 
 
-def cpu_seconds(pid):
-    """User + system CPU time of ``pid`` (or a list of pids) and their
-    descendants, in seconds."""
-    total = 0
+def cpu_split(pid):
+    """(user, system) CPU seconds of ``pid`` (or a list of pids) and their
+    descendants."""
+    user = system = 0
     pids = pid if isinstance(pid, (list, tuple)) else [pid]
     for one in [p for top in pids for p in _tree(top)]:
         try:
@@ -278,8 +278,15 @@ def cpu_seconds(pid):
                 fields = stream.read().rsplit(')', 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])   # utime, stime
-    return total / float(CLK_TCK)
+        user += int(fields[11])
+        system += int(fields[12])
+    return user / float(CLK_TCK), system / float(CLK_TCK)
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of ``pid`` (or a list of pids) and their
+    descendants, in seconds."""
+    return sum(cpu_split(pid))
 
 
 def machine_cpu():

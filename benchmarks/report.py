@@ -58,11 +58,12 @@ def table(results):
                          _f(r.get('proxy/nginx p50 ' + c)),
                          _f(r.get('proxy/nginx rps ' + c)),
                          _f(r.get('nginx added p50 ms ' + c)),
+                         _f(r.get('forward-only added p50 ms ' + c)),
                          _f(r.get('requests-forwarder added p50 ms ' + c))])
         out.append(simple_table(['', 'proxy +p50 ms', 'proxy +p99 ms', 'p50 proxy/direct',
                                  'req/s proxy/direct', 'p50 proxy/nginx',
                                  'req/s proxy/nginx', 'nginx +p50 ms',
-                                 'requests fwd +p50 ms'], rows))
+                                 'fwd-only +p50 ms', 'requests fwd +p50 ms'], rows))
         out.append('')
         out.append('CPU per request (ms, from /proc; front = the proxy or nginx; '
                    'loadgen = wrk), machine busy share (in brackets: busy with '

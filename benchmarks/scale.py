@@ -9,8 +9,9 @@ proxy runs in front of it.  Every listing walks the whole list with
 ``backend direct (paging loop)``
     The loop, over one kept-alive connection, straight to the backend's
     ``/image/v1.0/images/detail`` (its pagination extension).
-``proxy forward (paging loop)``
-    The same loop through the proxy's ``/v1/images/detail``.
+``proxy (paging loop)``
+    The same loop through the proxy's ``/v1/images/detail`` (the shipped
+    pipeline: with the ``glance_lists`` filter, its per-caller list cache).
 ``glanceclient via proxy``
     glanceclient 2.17's own paging through the proxy; only when the shipped
     pipeline has the ``glance_lists`` translation filter (the raw backend
@@ -115,7 +116,7 @@ def run(workdir, level, log=print):
             modes = [('backend direct (paging loop)',
                       lambda ps: paging_loop(backend.url + '/image/v1.0', owner[1], ps,
                                              budget)),
-                     ('proxy forward (paging loop)',
+                     ('proxy (paging loop)',
                       lambda ps: paging_loop(proxy.url + '/v1', owner[1], ps, budget))]
             if with_glance:
                 modes.append(('glanceclient via proxy',

@@ -1,5 +1,6 @@
 """`plankton-proxy serve` tuning options (benchmarks/ measures their effect)."""
 
+import socket
 import time
 
 import requests
@@ -9,13 +10,16 @@ from plankton_proxy.testing import RunningServer
 
 def test_two_processes_share_one_port(plankton_stack):
     """The way to run several proxy processes: the same --port twice (the
-    listening socket has SO_REUSEPORT); each has its own tuning options."""
-    first = RunningServer(['--port', '0', '--upstream', plankton_stack.upstream,
+    listening socket has SO_REUSEPORT when the port is given, not 0); each
+    has its own tuning options."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = str(probe.getsockname()[1])
+    first = RunningServer(['--port', port, '--upstream', plankton_stack.upstream,
                            '--no-access-log', '--upstream-pool', '4',
                            '--max-clients', '64', '--backlog', '64'])
     second = None
     try:
-        port = first.url.rsplit(':', 1)[1]
         second = RunningServer(['--port', port, '--upstream', plankton_stack.upstream])
         assert second.url == first.url
         uuid, token = plankton_stack.users[0]
