@@ -132,10 +132,6 @@ def serve(args):
     from plankton_proxy import server
 
     configure_logging(args)
-<<<<<<< HEAD
-    sockets, threads, closers = [], [], []
-    global_conf = {}
-=======
     if not args.access_log:
         # The access_log filter's lines (and eventlet's, switched off below).
         logging.getLogger('plankton_proxy.access').setLevel(logging.WARNING)
@@ -143,7 +139,6 @@ def serve(args):
     global_conf = {'upstream_dialect': args.dialect}
     if args.upstream_pool:
         global_conf['pool_size'] = str(args.upstream_pool)
->>>>>>> main
     if args.upstream:
         global_conf['upstream'] = args.upstream
     else:
@@ -173,15 +168,10 @@ def serve(args):
     sockets.append(proxy_sock)
     from plankton_proxy.check import pipeline_has
     # eventlet's own request lines only when the pipeline logs none itself.
-<<<<<<< HEAD
-    threads.append(server.spawn_server(proxy_sock, app, 'proxy',
-                                       log_requests=not pipeline_has(app, 'AccessLogMiddleware')))
-=======
     threads.append(server.spawn_server(
         proxy_sock, app, 'proxy', client_timeout=args.client_timeout,
         max_clients=args.max_clients, keepalive=args.keepalive,
         access_log=args.access_log and not pipeline_has(app, 'AccessLogMiddleware')))
->>>>>>> main
 
     lines = ['plankton-proxy %s' % proxy_url,
              '  Glance v1 API:   %s/v1  (pipeline "%s" of %s)' % (proxy_url, args.pipeline, config),

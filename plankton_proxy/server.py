@@ -83,19 +83,6 @@ def listen(host, port, backlog=DEFAULT_BACKLOG):
     return eventlet.listen((host, port), backlog=backlog)
 
 
-<<<<<<< HEAD
-def spawn_server(sock, app, name, client_timeout=300, max_clients=1024, environ_fix=True,
-                 capitalize_headers=True, log_requests=True):
-    """Serve ``app`` on ``sock`` in a green thread and return it.
-
-    ``environ_fix=False`` leaves eventlet's environ as it is: the embedded
-    backend wants that, since a real Synnefo behind nginx drops underscore
-    header names just the same, and ``capitalize_headers=False`` keeps its
-    lower-case ``x-image-meta-*`` reply names as Plankton sends them.
-    ``log_requests=False`` turns eventlet's own request lines (logger
-    ``plankton_proxy.server.<name>``) off, for an app that logs its requests
-    itself (the ``access_log`` filter)."""
-=======
 def spawn_server(sock, app, name, client_timeout=DEFAULT_CLIENT_TIMEOUT,
                  max_clients=DEFAULT_MAX_CLIENTS, environ_fix=True, capitalize_headers=True,
                  keepalive=True, access_log=True):
@@ -111,7 +98,6 @@ def spawn_server(sock, app, name, client_timeout=DEFAULT_CLIENT_TIMEOUT,
     nginx drops underscore header names just the same, and
     ``capitalize_headers=False`` keeps its lower-case ``x-image-meta-*``
     reply names as Plankton sends them."""
->>>>>>> main
     return eventlet.spawn(
         eventlet.wsgi.server, sock, EventletEnvironFix(app) if environ_fix else app,
         log=_AccessLog('plankton_proxy.server.' + name),
