@@ -817,7 +817,8 @@ def plankton_list_items(body):
     """A Plankton list body -> its items.  S13...0.20 answer a bare JSON array,
     develop HEAD ``{"images": [...]}``; both are accepted.
     A body that is neither raises ``ValueError``."""
-    doc = json.loads(body.decode('utf-8') if isinstance(body, bytes) else body or '[]')
+    text = body.decode('utf-8') if isinstance(body, bytes) else body
+    doc = json.loads(text) if text and text.strip() else []
     if isinstance(doc, dict):
         doc = doc.get('images', [])
     if not isinstance(doc, list):
