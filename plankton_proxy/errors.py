@@ -45,9 +45,13 @@ class UpstreamError(Exception):
     body cut short or reset, a reply that is not what it claims to be).
 
     Raised by ``forward`` while a body is read and by a filter that cannot
-    make sense of a reply; ``glance_errors`` turns it into a 502, so that a
-    broken registry never looks like a proxy bug (500) nor like an empty
-    success."""
+    make sense of a reply; ``glance_errors`` turns it into ``status`` (502,
+    or 504 when the reply stalled beyond the read timeout), so that a broken
+    registry never looks like a proxy bug (500) nor like an empty success."""
+
+    def __init__(self, message, status=502):
+        Exception.__init__(self, message)
+        self.status = status
 
 
 def _prefers_html(environ):

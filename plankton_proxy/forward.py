@@ -36,8 +36,9 @@ breaks the protocol, 504 when it does not answer in time (both with
 ``Retry-After``), 400 for a path that would leave the upstream base (``.`` or
 ``..`` segments, no leading ``/``).  A GET or HEAD is retried once when the
 connection drops before an answer (never on a timeout, never a request with a
-body); a body the upstream breaks off raises ``errors.UpstreamError`` (502
-when a filter was reading it, a cut-short reply when it was streaming).
+body); a body the upstream breaks off raises ``errors.UpstreamError`` (502,
+or 504 when it stalls beyond ``read_timeout``, when a filter was reading it; a
+cut-short reply when it was streaming to the client).
 """
 
 import logging
@@ -246,6 +247,9 @@ class ForwardApp(object):
             # Headers are gone already: all that is left is to cut the body
             # short, so the client sees a truncated reply, never a silent one.
             LOG.warning('upstream broke mid-body: %s', exc.__class__.__name__)
+            if isinstance(exc, urllib3.exceptions.TimeoutError):
+                raise UpstreamError('the image registry stopped in the middle of '
+                                    'its reply', status=504)
             raise UpstreamError('the image registry broke off its reply (%s)'
                                 % exc.__class__.__name__)
         finally:

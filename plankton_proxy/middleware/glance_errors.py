@@ -10,7 +10,7 @@ Put it first after ``versions``.  It
   status codes (``API endpoint not found`` and bad ids -> 404, Pithos'
   "more than N metadata items" -> 413, ...);
 * turns ``errors.UpstreamError`` (a reply the registry broke off or garbled)
-  into a 502, and any other exception raised further down into a
+  into a 502 (504 when it stalled), and any other exception raised further down into a
   Glance-shaped 500.
 
 Configuration::
@@ -94,8 +94,12 @@ class GlanceErrors(object):
     @staticmethod
     def bad_gateway(environ, start_response, exc):
         LOG.warning('bad upstream reply: %s', exc)
-        resp = c.glance_error(502, 'The image registry sent a broken reply: %s.'
-                              % exc, environ)
+        status = getattr(exc, 'status', 502)
+        if status == 504:
+            message = 'The image registry did not answer in time: %s.' % exc
+        else:
+            message = 'The image registry sent a broken reply: %s.' % exc
+        resp = c.glance_error(status, message, environ)
         return resp(environ, start_response)
 
 

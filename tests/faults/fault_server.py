@@ -28,6 +28,7 @@ FAULTS = {
     'reset_before_answer': 'resets the connection (RST) without answering',
     'reset_mid_body': 'sends headers and part of the body, then resets',
     'truncated': 'sends headers and part of the body, then closes (FIN)',
+    'stall_mid_body': 'sends headers and part of the body, then stalls',
     'status_500': 'answers 500 with a JSON fault',
     'status_503': 'answers 503 with Retry-After: 7',
     'not_http': 'answers a line that is not HTTP, then closes',
@@ -223,12 +224,14 @@ class FaultServer(object):
         if fault == 'reset_before_answer':
             self._reset(conn)
             return False
-        if fault in ('reset_mid_body', 'truncated'):
+        if fault in ('reset_mid_body', 'truncated', 'stall_mid_body'):
             conn.sendall(_reply('200 OK', [('Content-Type', 'application/json'),
                                            ('Content-Length', '4096')] +
                                 (image_headers() if method != 'GET' else []),
                                 b'[' + b' ' * 99))
             time.sleep(0.05)
+            if fault == 'stall_mid_body':
+                self._stop.wait(self.hold)
             if fault == 'reset_mid_body':
                 self._reset(conn)
             return False

@@ -68,6 +68,8 @@ MATRIX = [
     ('reset_mid_body', 'list', 502, 1, True, 1.0),
     ('reset_mid_body', 'register', 502, 1, True, 1.0),
     ('truncated', 'list', 502, 1, True, 1.0),
+    ('stall_mid_body', 'list', 504, 1, True, T + 0.6),
+    ('stall_mid_body', 'register', 504, 1, True, T + 0.6),
     ('truncated', 'update', 502, 1, True, 1.0),
     ('status_500', 'list', 502, 1, True, 1.0),
     ('status_500', 'show', 502, 1, True, 1.0),
