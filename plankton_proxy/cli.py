@@ -79,7 +79,7 @@ def serve(args):
 
     logging.basicConfig(level=args.log_level.upper(),
                         format='%(asctime)s %(name)s %(levelname)s %(message)s')
-    sockets, threads = [], []
+    sockets, threads, closers = [], [], []
     global_conf = {}
     if args.upstream:
         global_conf['upstream'] = args.upstream
@@ -88,11 +88,17 @@ def serve(args):
         users_file = args.users or find_shipped_file(os.path.join('etc', 'users.conf'))
         backend_sock = server.listen(args.host, args.backend_port)
         backend_url = 'http://%s:%d' % (args.host, backend_sock.getsockname()[1])
-        backend = make_app(data_dir=None if args.in_memory else os.path.abspath(args.data_dir),
-                           users=load_users(users_file), dialect=args.dialect,
-                           paginate=True, public_url=backend_url)
+        try:
+            backend = make_app(
+                data_dir=None if args.in_memory else os.path.abspath(args.data_dir),
+                users=load_users(users_file), dialect=args.dialect,
+                paginate=True, public_url=backend_url)
+        except RuntimeError as exc:  # e.g. another process holds the data dir
+            raise SystemExit('plankton-proxy: %s' % exc)
         sockets.append(backend_sock)
-        threads.append(server.spawn_server(backend_sock, backend, 'backend', environ_fix=False))
+        closers.append(backend.close)
+        threads.append(server.spawn_server(backend_sock, backend, 'backend',
+                                           environ_fix=False, capitalize_headers=False))
         global_conf.update(upstream=backend_url + '/image/v1.0',
                            pithos_url=backend_url + '/object-store/v1',
                            identity_url=backend_url + '/identity/v2.0')
@@ -102,7 +108,6 @@ def serve(args):
     proxy_url = 'http://%s:%d' % (args.host, proxy_sock.getsockname()[1])
     sockets.append(proxy_sock)
     threads.append(server.spawn_server(proxy_sock, app, 'proxy'))
-    server.stop_on_signals()
 
     lines = ['plankton-proxy %s' % proxy_url,
              '  Glance v1 API:   %s/v1  (pipeline "%s" of %s)' % (proxy_url, args.pipeline, config),
@@ -117,6 +122,8 @@ def serve(args):
                   '    users:     %s (demo tokens are for local use only)' % users_file]
     print('\n'.join(lines), flush=True)
     server.wait_forever(threads, sockets)
+    for close in closers:
+        close()
     print('plankton-proxy stopped', flush=True)
     return 0
 

@@ -69,36 +69,46 @@ def listen(host, port, backlog=128):
     return eventlet.listen((host, port), backlog=backlog)
 
 
-def spawn_server(sock, app, name, client_timeout=300, max_clients=1024, environ_fix=True):
+def spawn_server(sock, app, name, client_timeout=300, max_clients=1024, environ_fix=True,
+                 capitalize_headers=True):
     """Serve ``app`` on ``sock`` in a green thread and return it.
 
     ``environ_fix=False`` leaves eventlet's environ as it is: the embedded
     backend wants that, since a real Synnefo behind nginx drops underscore
-    header names just the same."""
+    header names just the same, and ``capitalize_headers=False`` keeps its
+    lower-case ``x-image-meta-*`` reply names as Plankton sends them."""
     return eventlet.spawn(
         eventlet.wsgi.server, sock, EventletEnvironFix(app) if environ_fix else app,
         log=_AccessLog('plankton_proxy.access.' + name),
         socket_timeout=client_timeout,
         max_size=max_clients,
+        capitalize_response_headers=capitalize_headers,
         # A crash answers a bare 500: tracebacks go to the log, not to clients.
         debug=False)
 
 
-def stop_on_signals():
-    """Make SIGTERM end the process the way SIGINT does, so both shut down
-    cleanly through the same ``except`` in the caller."""
-    def _raise(signum, frame):
-        raise SystemExit(0)
-    signal.signal(signal.SIGTERM, _raise)
+class _Stopper(object):
+    """SIGINT and SIGTERM only set a flag; the main green thread notices it
+    within ``poll`` seconds. (Raising from the handler would land in whatever
+    green thread happened to run, and could be lost.)"""
+
+    def __init__(self, poll=0.1):
+        self.poll = poll
+        self.requested = False
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._request)
+
+    def _request(self, signum, frame):
+        self.requested = True
 
 
-def wait_forever(threads, sockets):
-    """Block until a signal (or a server dies); then close every socket."""
+def wait_forever(threads, sockets, poll=0.1):
+    """Serve until SIGINT/SIGTERM (or until a server dies); then close every
+    listening socket and end the servers."""
+    stopper = _Stopper(poll)
     try:
-        for thread in threads:
-            thread.wait()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        while not stopper.requested and not any(t.dead for t in threads):
+            eventlet.sleep(stopper.poll)
     finally:
         for sock in sockets:
             try:
