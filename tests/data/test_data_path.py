@@ -568,3 +568,80 @@ def test_delete_uploaded_option(tmp_path):
         assert stack.objects('files') == {'kept.img': 10}  # a registered file stays
     finally:
         server.stop()
+
+
+# -- memory: a large transfer keeps the proxy flat ------------------------------------
+
+#: Size of the large transfer (MiB); the proxy's RSS may grow by far less.
+LARGE_MIB = int(os.environ.get('PLANKTON_LARGE_MIB', '256'))
+RSS_GROWTH_LIMIT = 48 * 1024 * 1024
+
+
+class RssSampler(object):
+    """Peak RSS of a process (and its children), sampled in a thread."""
+
+    def __init__(self, pid, interval=0.02):
+        import psutil
+        self.proc = psutil.Process(pid)
+        self.interval = interval
+        self.peak = self.baseline = self.rss()
+        self.running = True
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def rss(self):
+        total = self.proc.memory_info().rss
+        for child in self.proc.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except Exception:
+                pass
+        return total
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, self.rss())
+            time.sleep(self.interval)
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        return self.peak - self.baseline
+
+
+def test_large_transfer_memory_is_flat(tmp_path, tmp_path_factory):
+    server = Stack(['--in-memory', '--config', DOWNLOAD_INI])
+    try:
+        path = tmp_path / 'large.img'
+        digest = hashlib.md5()
+        with open(path, 'wb') as stream:
+            for _ in range(LARGE_MIB):
+                block = os.urandom(1024 * 1024)
+                digest.update(block)
+                stream.write(block)
+        # warm up (imports, pools, first-request allocations) before the baseline
+        path_small, _ = random_file(tmp_path, 4 * 1024 * 1024, 'small.img')
+        r = glance(server.url, 'image-create', '--name', 'warm', '--disk-format', 'raw',
+                   '--container-format', 'bare', '--file', path_small)
+        assert r.returncode == 0, r.stderr
+        assert glance(server.url, 'image-download', '--file', str(tmp_path / 'w'),
+                      field(r.stdout, 'id')).returncode == 0
+        sampler = RssSampler(server.pid)
+        r = glance(server.url, 'image-create', '--name', 'large', '--disk-format', 'raw',
+                   '--container-format', 'bare', '--file', str(path))
+        up_growth = sampler.stop()
+        assert r.returncode == 0, r.stderr
+        assert field(r.stdout, 'checksum') == digest.hexdigest()
+        assert field(r.stdout, 'size') == str(LARGE_MIB * 1024 * 1024)
+        out = tmp_path / 'large.out'
+        sampler = RssSampler(server.pid)
+        r = glance(server.url, 'image-download', '--file', str(out), field(r.stdout, 'id'))
+        down_growth = sampler.stop()
+        assert r.returncode == 0, r.stderr        # glanceclient verified the MD5
+        assert out.stat().st_size == LARGE_MIB * 1024 * 1024
+        print('RSS growth: upload %.1f MiB, download %.1f MiB for %d MiB'
+              % (up_growth / 2 ** 20, down_growth / 2 ** 20, LARGE_MIB))
+        assert up_growth < RSS_GROWTH_LIMIT, up_growth
+        assert down_growth < RSS_GROWTH_LIMIT, down_growth
+    finally:
+        server.stop()
