@@ -277,11 +277,12 @@ NO_DATA_STATUSES = {'queued', 'saving', 'killed', 'deleted', 'pending_delete'}
 
 #: Glance's messages on the data path (glance-v1.md §4 and §5).
 MSG_SIZE_CAP = 'Denying attempt to upload image larger than %d bytes.'
+#: Glance ends these with "Setting image status to 'killed'."; the proxy
+#: keeps nothing instead (decision 1), and says so.
 MSG_SIZE_MISMATCH = ('Supplied size (%d) and size generated from uploaded image '
-                     '(%d) did not match. Setting image status to \'killed\'.')
+                     '(%d) did not match. Nothing was stored.')
 MSG_CHECKSUM_MISMATCH = ('Supplied checksum (%s) and checksum generated from '
-                         'uploaded image (%s) did not match. Setting image status '
-                         'to \'killed\'.')
+                         'uploaded image (%s) did not match. Nothing was stored.')
 MSG_UNQUEUED = 'Cannot upload to an unqueued image'
 MSG_MULTIPLE_SOURCES = "It's invalid to provide multiple image sources."
 MSG_LOCATION_SIZE = ('Provided image size must match the stored image size. '
