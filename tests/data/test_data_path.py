@@ -225,6 +225,17 @@ def test_openstacksdk_create_and_download(data_stack, tmp_path):
         with open(out, 'wb') as stream:
             conn.image.download_image(img.id, output=stream)   # GET .../file
         assert out.read_bytes() == data
+        # the openstack CLI downloads from the same route
+        osc = os.path.join(VENV_BIN, 'openstack')
+        if data_stack.server.dialect == 's16' and os.path.exists(osc):
+            r = subprocess.run([osc, '--os-image-api-version', '1', '--os-auth-type',
+                                'admin_token', '--os-endpoint', data_stack.url + '/v1',
+                                '--os-token', ALICE_TOKEN, 'image', 'save', '--file',
+                                str(tmp_path / 'osc.out'), img.id],
+                               capture_output=True, text=True, timeout=90,
+                               stdin=subprocess.DEVNULL)
+            assert r.returncode == 0, r.stderr
+            assert (tmp_path / 'osc.out').read_bytes() == data
         # the deprecated upload_image (JSON create, no data) -> queued;
         # its data then comes with a PUT, as the SDK's own upload does
         queued = conn.image.upload_image(name='sdk queued', disk_format='raw',
@@ -436,9 +447,8 @@ class CuttingRelay(object):
 
 
 @pytest.fixture(scope='module')
-def relay_stack(tmp_path_factory):
-    """A backend process, and a proxy whose Pithos is reached through the relay."""
-    tmp = tmp_path_factory.mktemp('relay')
+def backend_url():
+    """The embedded backend in a process of its own."""
     backend = subprocess.Popen(
         [sys.executable, '-m', 'plankton_proxy.backend', '--port', '0', '--in-memory',
          '--users', DEMO_USERS_FILE], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -446,22 +456,33 @@ def relay_stack(tmp_path_factory):
     line = backend.stdout.readline()
     assert 'listening on' in line, line
     threading.Thread(target=lambda: [None for _ in backend.stdout], daemon=True).start()
-    base = line.split('listening on ')[1].strip()
-    host, port = base.split('//')[1].split(':')
-    relay = CuttingRelay((host, int(port)))
-    ini = config(tmp, base=DOWNLOAD_INI, image_size_cap='2000000',
-                 object_name='{name}-{random}')
-    text = open(ini).read().replace(
-        '[DEFAULT]\n', '[DEFAULT]\npithos_url = http://127.0.0.1:%d/object-store/v1\n'
-        'identity_url = %s/identity/v2.0\n' % (relay.port, base))
-    open(ini, 'w').write(text)
-    proxy = RunningServer(['--port', '0', '--upstream', base + '/image/v1.0',
-                           '--config', ini])
-    yield Data(proxy, pithos=base + '/object-store/v1', plankton=base + '/image/v1.0'), relay
-    proxy.stop()
-    relay.close()
+    yield line.split('listening on ')[1].strip()
     backend.send_signal(signal.SIGTERM)
     backend.wait(10)
+
+
+def with_defaults(ini, **defaults):
+    text = open(ini).read().replace('[DEFAULT]\n', '[DEFAULT]\n' + ''.join(
+        '%s = %s\n' % item for item in defaults.items()), 1)
+    open(ini, 'w').write(text)
+    return ini
+
+
+@pytest.fixture(scope='module')
+def relay_stack(backend_url, tmp_path_factory):
+    """A proxy whose Pithos is reached through the cutting relay."""
+    tmp = tmp_path_factory.mktemp('relay')
+    host, port = backend_url.split('//')[1].split(':')
+    relay = CuttingRelay((host, int(port)))
+    ini = with_defaults(config(tmp, base=DOWNLOAD_INI, image_size_cap='2000000'),
+                        pithos_url='http://127.0.0.1:%d/object-store/v1' % relay.port,
+                        identity_url=backend_url + '/identity/v2.0')
+    proxy = RunningServer(['--port', '0', '--upstream', backend_url + '/image/v1.0',
+                           '--config', ini])
+    yield Data(proxy, pithos=backend_url + '/object-store/v1',
+               plankton=backend_url + '/image/v1.0'), relay
+    proxy.stop()
+    relay.close()
 
 
 def test_size_cap(relay_stack):
@@ -645,3 +666,52 @@ def test_large_transfer_memory_is_flat(tmp_path, tmp_path_factory):
         assert down_growth < RSS_GROWTH_LIMIT, down_growth
     finally:
         server.stop()
+
+
+# -- the same data path under a threaded WSGI server (decision 20) --------------------
+
+
+def test_data_path_under_gunicorn(backend_url, tmp_path):
+    ini = with_defaults(config(tmp_path, base=DOWNLOAD_INI),
+                        upstream=backend_url + '/image/v1.0',
+                        pithos_url=backend_url + '/object-store/v1',
+                        identity_url=backend_url + '/identity/v2.0')
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([os.path.join(VENV_BIN, 'gunicorn'), '--paste', ini,
+                             '--worker-class', 'gthread', '--threads', '4',
+                             '--header-map', 'dangerous', '-b', '127.0.0.1:%d' % port],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = 'http://127.0.0.1:%d' % port
+    try:
+        assert wait_until(lambda: _up(url), timeout=30)
+        stack = Data(type('S', (), {'url': url})(), pithos=backend_url + '/object-store/v1',
+                     plankton=backend_url + '/image/v1.0')
+        data = os.urandom(700000)
+        resp = post_data(stack, 'gunicorn', iter([data[:300000], data[300000:]]),
+                         **{'x-image-meta-size': str(len(data))})
+        assert resp.status_code == 201, resp.text
+        image = resp.json()['image']
+        assert (image['status'], image['size'], image['checksum']) == \
+            ('active', len(data), md5(data))
+        resp = post_data(stack, 'gunicorn empty', iter([]))        # empty chunked
+        assert resp.status_code == 201 and resp.json()['image']['status'] == 'queued'
+        queued = resp.json()['image']['id']
+        resp = requests.put('%s/v1/images/%s' % (url, queued), data=data[:1000], headers=H)
+        assert resp.status_code == 200 and resp.json()['image']['size'] == 1000
+        resp = requests.get('%s/v1/images/%s/file' % (url, image['id']), headers=H)
+        assert resp.content == data
+        r = glance(url, 'image-download', '--file', str(tmp_path / 'g.out'), image['id'])
+        assert r.returncode == 0, r.stderr
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _up(url):
+    try:
+        requests.get(url + '/', timeout=1)
+        return True
+    except requests.ConnectionError:
+        return False
