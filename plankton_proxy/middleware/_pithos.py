@@ -161,7 +161,10 @@ class Pithos(object):
 
     def put(self, account, container, name, token, meter, length=None, extra=None):
         """Stream ``meter`` into the object; -> the urllib3 reply (read)."""
-        headers = {'Content-Type': tr.PITHOS_DATA_CONTENT_TYPE}
+        # Every file the proxy writes carries the marker (decision 16): a
+        # Pithos PUT replaces the object's metadata, so it is sent each time.
+        headers = {'Content-Type': tr.PITHOS_DATA_CONTENT_TYPE,
+                   tr.UPLOAD_MARKER_HEADER: tr.UPLOAD_MARKER_VALUE}
         if length is not None:
             headers['Content-Length'] = str(length)
         headers.update(extra or {})

@@ -252,10 +252,7 @@ class GlanceUpload(object):
         """Stream into Pithos; -> (size, md5).  On any failure the object is
         gone (new) or back to an empty placeholder, and _Failed is raised."""
         where = (container, name, placeholder)
-        extra = {}
-        if not placeholder:
-            extra = {tr.UPLOAD_MARKER_HEADER: tr.UPLOAD_MARKER_VALUE,
-                     'If-None-Match': '*'}
+        extra = {} if placeholder else {'If-None-Match': '*'}
         try:
             resp = self.pithos.put(account, container, name, token, meter,
                                    length=length, extra=extra)

@@ -576,13 +576,19 @@ def test_delete_uploaded_option(tmp_path):
         stack = Data(server)
         resp = post_data(stack, 'to delete', os.urandom(1000))
         image_id = resp.json()['image']['id']
+        resp = requests.post(stack.url + '/v1/images',
+                             headers=dict(H, **{'x-image-meta-name': 'queued then data'}))
+        queued = resp.json()['image']['id']
+        resp = requests.put('%s/v1/images/%s' % (stack.url, queued), data=b'q' * 100,
+                            headers=H)
+        assert resp.status_code == 200, resp.text
         loc = stack.add_file('kept.img', b'k' * 10)
         resp = requests.post(stack.url + '/v1/images', headers=dict(H, **{
             'x-image-meta-name': 'registered', 'x-image-meta-location': loc,
             'x-image-meta-disk_format': 'raw', 'x-image-meta-container_format': 'bare'}))
         registered = resp.json()['image']['id']
-        assert len(stack.objects()) == 1
-        for each in (image_id, registered):
+        assert len(stack.objects()) == 2
+        for each in (image_id, queued, registered):
             resp = requests.delete('%s/v1/images/%s' % (stack.url, each), headers=H)
             assert resp.status_code == 200
         assert stack.objects() == {}                      # the upload is gone
