@@ -65,6 +65,8 @@ Configuration::
     upstream_dialect = s16
     disk_formats = raw:diskdump
     container_formats = aki:aki, ari:ari, ami:ami, bare:bare, ovf:ovf
+    # Glance status shown for a Plankton status outside the table.
+    unknown_status = active
     # Most properties an image may have (negative: unlimited) -> 413.
     property_quota = 128
 """
