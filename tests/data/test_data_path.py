@@ -180,6 +180,15 @@ def test_glance_cli_stdin_forms(data_stack, tmp_path):
                'raw', '--container-format', 'bare', stdin=open(os.devnull))
     assert r.returncode == 0, r.stderr
     assert field(r.stdout, 'status') == 'active' and field(r.stdout, 'size') == '0'
+    empty_id = field(r.stdout, 'id')
+    # `image-update --property k=v` of an active image with a non-tty stdin:
+    # glanceclient itself refuses ("Unable to upload image data to an image
+    # which is active.") and sends no PUT at all; nothing a proxy can fix.
+    r = glance(data_stack.url, 'image-update', '--property', 'k=v', empty_id,
+               stdin=open(os.devnull))
+    assert r.returncode == 1 and 'Unable to upload image data' in r.stderr
+    time.sleep(0.2)
+    assert 'PUT /v1/images/%s' % empty_id not in ''.join(data_stack.server.output)
     # stdin closed: no data at all -> queued placeholder
     r = subprocess.run(' '.join([os.path.join(VENV_BIN, 'glance'), '--os-image-api-version',
                                  '1', '--os-image-url', data_stack.url, '--os-auth-token',
@@ -196,6 +205,8 @@ def test_glance_cli_stdin_forms(data_stack, tmp_path):
     assert field(r.stdout, 'id') == image_id
     assert field(r.stdout, 'status') == 'active'
     assert field(r.stdout, 'checksum') == md5(data)
+    time.sleep(0.2)      # the access log does show PUTs that were sent
+    assert 'PUT /v1/images/%s' % image_id in ''.join(data_stack.server.output)
     # data to an active image: the CLI refuses by itself; a raw PUT gets 409
     resp = requests.put('%s/v1/images/%s' % (data_stack.url, image_id), data=b'more',
                         headers=dict(H, **{'Content-Type': 'application/octet-stream'}))
