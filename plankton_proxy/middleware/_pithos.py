@@ -111,7 +111,6 @@ class Pithos(object):
             '%s://%s' % (parts.scheme, parts.netloc), maxsize=pool_size, block=False,
             timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
             retries=False, **tls)
-        self.containers = set()
 
     @classmethod
     def from_conf(cls, conf):
@@ -148,14 +147,13 @@ class Pithos(object):
             preload_content=preload, decode_content=False, chunked=chunked)
 
     def ensure_container(self, account, container, token):
-        """Create the container once per process (201 new, 202 existing)."""
-        key = (account, container)
-        if key in self.containers:
-            return None
+        """Create the container if needed (201 new, 202 existing); -> None,
+        or the failed reply.  Asked on every upload: a user may delete the
+        container at any time, and one small request is nothing next to an
+        image."""
         resp = self.request('PUT', self.path(account, container), token,
                             {'Content-Length': '0'})
         if resp.status in (201, 202, 204):
-            self.containers.add(key)
             return None
         return resp
 

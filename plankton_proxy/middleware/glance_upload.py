@@ -378,9 +378,14 @@ class GlanceUpload(object):
 
     def activate(self, environ, image_id, meta, current):
         fields = meta.fields
-        if current['status'] == 'deleted':
-            return None
         self.translator.check_formats(fields, required=True, current=current)
+        # What glance_images would refuse in the metadata part, refused
+        # before any data is stored.
+        if 'name' in fields and not fields['name']:
+            raise tr.Invalid('The registry requires an image name; an empty name '
+                             'cannot be set.')
+        self.check_quota(len(set(current.get('properties') or {}) |
+                             set(meta.properties)))
         length = self.declared_length(environ) if meta.has_data else None
         self.check_cap(fields, length)
         account, token = self.caller(environ)
