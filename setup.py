@@ -39,6 +39,14 @@ setup(
             'oslo.middleware>=6',
             'Paste>=3',
         ],
+        # `python -m benchmarks.run` (benchmarks/): plots and profiles. It also
+        # wants Debian's wrk and nginx (apt-get install wrk nginx) and skips
+        # what is missing, with a note.
+        'bench': [
+            'matplotlib>=3.7',
+            'py-spy>=0.3',
+            'python-glanceclient>=2.17,<2.18',
+        ],
     },
     entry_points={
         'console_scripts': [
