@@ -317,7 +317,15 @@ class GlanceUpload(object):
         length = self.declared_length(environ) if meta.has_data else 0
         self.check_cap(fields, length)
         account, token = self.caller(environ)
-        broken = self.pithos.ensure_container(account, self.container, token)
+        try:
+            broken = self.pithos.ensure_container(account, self.container, token)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            # Pithos refused, reset or timed out: a gateway error, nothing stored.
+            timeout = isinstance(exc, urllib3.exceptions.TimeoutError) or \
+                isinstance(getattr(exc, 'reason', None), urllib3.exceptions.TimeoutError)
+            raise self.fail(504 if timeout else 502,
+                            'The object store did not answer%s; nothing was stored.'
+                            % (' in time' if timeout else ''), environ)
         if broken is not None:
             raise self.fail(broken.status if broken.status in (401, 403, 413) else 502,
                             'Cannot use the Pithos container %s: %s' % (

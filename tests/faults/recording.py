@@ -4,6 +4,7 @@ that a test sees every request the proxy sends upstream."""
 import contextlib
 import re
 import threading
+import time
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -26,16 +27,28 @@ UPSTREAM_METHODS = frozenset(('GET', 'HEAD', 'POST', 'PUT', 'DELETE'))
 
 
 class Recorder(object):
+    """Records every request; ``fault = (method, path prefix, status, delay)``
+    makes the matching requests wait ``delay`` seconds and answer ``status``
+    without reaching the backend."""
+
     def __init__(self, app):
         self.app = app
         self.seen = []
         self.lock = threading.Lock()
+        self.fault = None
 
     def __call__(self, environ, start_response):
         with self.lock:
             self.seen.append((environ['REQUEST_METHOD'],
                               environ.get('PATH_INFO', ''),
                               environ.get('QUERY_STRING', '')))
+        fault = self.fault
+        if fault and environ['REQUEST_METHOD'] == fault[0] and \
+                environ.get('PATH_INFO', '').startswith(fault[1]):
+            time.sleep(fault[3])
+            start_response('%d Injected' % fault[2], [('Content-Type', 'text/plain'),
+                                                      ('Content-Length', '8')])
+            return [b'injected']
         if 'chunked' in environ.get('HTTP_TRANSFER_ENCODING', '').lower():
             # wsgiref hands the raw socket stream on: undo the chunking, as
             # the servers the backend normally runs under do.
