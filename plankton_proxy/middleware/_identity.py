@@ -17,6 +17,11 @@ import urllib3
 LOG = logging.getLogger(__name__)
 
 
+class IdentityUnavailable(Exception):
+    """The identity service could not be asked (down, timed out, 5xx): the
+    token is not known to be bad, so a caller should not answer 401."""
+
+
 class CallerIdentity(object):
 
     def __init__(self, identity_url, ttl=60.0, timeout=5.0, size=1024):
@@ -35,8 +40,11 @@ class CallerIdentity(object):
                 retries=False)
         return self._pool
 
-    def uuid(self, token):
-        """The user uuid of ``token``, or None when unknown or not configured."""
+    def uuid(self, token, strict=False):
+        """The user uuid of ``token``, or None when unknown or not configured.
+
+        ``strict``: raise ``IdentityUnavailable`` when the service could not
+        tell (instead of None, which then reads as "unknown token")."""
         if not self.url or not token:
             return None
         key = hashlib.sha256(token.encode('utf-8', 'replace')).hexdigest()
@@ -45,7 +53,7 @@ class CallerIdentity(object):
             entry = self.cache.get(key)
             if entry and entry[0] > now:
                 return entry[1]
-        user = self.lookup(token)
+        user = self.lookup(token, strict)
         if user is not None:
             with self.lock:
                 if len(self.cache) >= self.size:
@@ -53,7 +61,7 @@ class CallerIdentity(object):
                 self.cache[key] = (now + self.ttl, user)
         return user
 
-    def lookup(self, token):
+    def lookup(self, token, strict=False):
         body = json.dumps({'auth': {'token': {'id': token}}}).encode()
         try:
             resp = self.pool().request(
@@ -61,7 +69,11 @@ class CallerIdentity(object):
                 headers={'Content-Type': 'application/json', 'X-Auth-Token': token})
         except Exception as exc:       # identity down: behave as unknown
             LOG.warning('identity service unreachable: %s', exc.__class__.__name__)
+            if strict:
+                raise IdentityUnavailable(exc.__class__.__name__)
             return None
+        if resp.status >= 500 and strict:
+            raise IdentityUnavailable('status %d' % resp.status)
         if resp.status != 200:
             return None
         try:

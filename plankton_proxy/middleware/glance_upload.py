@@ -83,7 +83,7 @@ from webob import Request
 from plankton_proxy import translation as tr
 from plankton_proxy.middleware import _common as c
 from plankton_proxy.middleware import _pithos as p
-from plankton_proxy.middleware._identity import CallerIdentity
+from plankton_proxy.middleware._identity import CallerIdentity, IdentityUnavailable
 
 LOG = logging.getLogger(__name__)
 
@@ -164,7 +164,13 @@ class GlanceUpload(object):
     def caller(self, environ):
         self.need_pithos(environ)
         token = c.caller_token(environ)
-        user = self.identity.uuid(token)
+        try:
+            user = self.identity.uuid(token, strict=True)
+        except IdentityUnavailable:
+            # Not "bad token" (401): the client would drop a good one.
+            raise self.fail(503, 'The identity service that tells whose Pithos '
+                            'account receives the image could not be asked; '
+                            'nothing was stored.', environ)
         if user is None:
             if not self.identity.url:
                 raise self.fail(501, 'Image data cannot be stored: this proxy has '

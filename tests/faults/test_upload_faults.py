@@ -79,6 +79,8 @@ UPLOAD_FAULTS = [
     ('POST', '/image/v1.0/images', 500, 0, 502),
     ('POST', '/image/v1.0/images', 503, 0, 503),
     ('POST', '/image/v1.0/images', 500, READ_TIMEOUT * 2, 504),
+    # The identity service that tells whose account receives the data.
+    ('POST', '/identity/', 503, 0, 503),
     ('PUT', '/object-store/v1/', 503, 0, 502),
     ('PUT', '/object-store/v1/', 500, READ_TIMEOUT * 2, 504),
     # The object itself (the container PUT goes through).
@@ -90,7 +92,7 @@ UPLOAD_FAULTS = [
 
 @pytest.mark.parametrize('method,prefix,status,delay,expected', UPLOAD_FAULTS,
                          ids=['%s-%s-%d-%s' % (f[0], 'object' if f[1].endswith('images/')
-                                               else f[1].split('/')[1], f[2],
+                                               else f[1].split('/')[1] or 'identity', f[2],
                                                'slow' if f[3] else 'now')
                               for f in UPLOAD_FAULTS])
 def test_upload_fault_leaves_nothing_behind(tmp_path, method, prefix, status, delay,
