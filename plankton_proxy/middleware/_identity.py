@@ -53,7 +53,7 @@ class CallerIdentity(object):
             entry = self.cache.get(key)
             if entry and entry[0] > now:
                 return entry[1]
-        user = self.lookup(token, strict)
+        user = self.lookup(token, strict=True) if strict else self.lookup(token)
         if user is not None:
             with self.lock:
                 if len(self.cache) >= self.size:
