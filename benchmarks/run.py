@@ -78,8 +78,11 @@ def git_commit():
         out = subprocess.run(['git', '-C', procs.ROOT, 'rev-parse', 'HEAD'],
                              capture_output=True, text=True)
         commit = out.stdout.strip() or None
+        # Changes under benchmarks/results (the previous run's output) do not count.
         dirty = subprocess.run(['git', '-C', procs.ROOT, 'status', '--porcelain',
-                                '--untracked-files=no'], capture_output=True, text=True)
+                                '--untracked-files=no', '--', '.',
+                                ':(exclude)benchmarks/results'],
+                               capture_output=True, text=True)
         return {'commit': commit, 'dirty': bool(dirty.stdout.strip())}
     except OSError:
         return {'commit': None, 'dirty': None}
