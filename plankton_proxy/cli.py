@@ -3,8 +3,10 @@
     plankton-proxy serve [--host H] [--port 9292] [--upstream URL]
                          [--backend-port 9393] [--data-dir DIR] [--users FILE]
                          [--dialect s16|s13] [--config paste.ini]
+                         [--log-config etc/logging.conf]
                          [--max-clients N] [--backlog N] [--client-timeout S]
                          [--no-keepalive] [--upstream-pool N] [--no-access-log]
+    plankton-proxy check [--config paste.ini] [--pipeline main] [--upstream URL]
 
 Without ``--upstream`` it also starts the embedded Plankton/Pithos/identity
 backend in the same process and points the proxy at it.
@@ -70,12 +72,25 @@ def build_parser():
                        help='embedded backend users, "UUID TOKEN" per line '
                             '(default: the shipped etc/users.conf demo users)')
     serve.add_argument('--dialect', choices=('s16', 's13'), default='s16',
-                       help='Synnefo generation the embedded backend mimics (default: %(default)s)')
+                       help='Synnefo generation of the upstream: the one the embedded '
+                            'backend mimics, or the one --upstream runs (default: %(default)s)')
     serve.add_argument('--config', metavar='FILE',
                        help='paste deploy file (default: the shipped paste.ini)')
     serve.add_argument('--pipeline', default='main',
                        help='pipeline of the paste file to serve (default: %(default)s)')
     serve.add_argument('--log-level', default='INFO')
+    serve.add_argument('--log-config', metavar='FILE',
+                       help='logging.config file (fileConfig format, e.g. etc/logging.conf); '
+                            'replaces --log-level')
+    check = sub.add_parser('check', help='validate a paste deploy file and reach its upstream')
+    check.add_argument('--config', metavar='FILE',
+                       help='paste deploy file (default: the shipped paste.ini)')
+    check.add_argument('--pipeline', default='main',
+                       help='pipeline to check (default: %(default)s)')
+    check.add_argument('--upstream', metavar='URL',
+                       help='the upstream plankton-proxy serve --upstream would pass')
+    check.add_argument('--timeout', type=float, default=5,
+                       help='seconds to wait for the upstream (default: %(default)s)')
     tuning = serve.add_argument_group(
         'tuning', 'the eventlet server and the upstream pool (see benchmarks/)')
     tuning.add_argument('--max-clients', type=int, default=DEFAULT_MAX_CLIENTS,
@@ -97,17 +112,26 @@ def build_parser():
     return parser
 
 
-def serve(args):
+def configure_logging(args):
     import logging
+    import logging.config
+    if getattr(args, 'log_config', None):
+        if not os.path.isfile(args.log_config):
+            raise SystemExit('plankton-proxy: no logging config file %s' % args.log_config)
+        logging.config.fileConfig(args.log_config, disable_existing_loggers=False)
+    else:
+        logging.basicConfig(level=args.log_level.upper(),
+                            format='%(asctime)s %(name)s %(levelname)s %(message)s')
 
+
+def serve(args):
     from paste.deploy import loadapp
 
     from plankton_proxy import server
 
-    logging.basicConfig(level=args.log_level.upper(),
-                        format='%(asctime)s %(name)s %(levelname)s %(message)s')
+    configure_logging(args)
     sockets, threads, closers = [], [], []
-    global_conf = {}
+    global_conf = {'upstream_dialect': args.dialect}
     if args.upstream_pool:
         global_conf['pool_size'] = str(args.upstream_pool)
     if args.upstream:
@@ -137,9 +161,12 @@ def serve(args):
     proxy_sock = server.listen(args.host, args.port, args.backlog)
     proxy_url = 'http://%s:%d' % (args.host, proxy_sock.getsockname()[1])
     sockets.append(proxy_sock)
+    from plankton_proxy.check import pipeline_has
+    # eventlet's own request lines only when the pipeline logs none itself.
     threads.append(server.spawn_server(
         proxy_sock, app, 'proxy', client_timeout=args.client_timeout,
-        max_clients=args.max_clients, keepalive=args.keepalive, access_log=args.access_log))
+        max_clients=args.max_clients, keepalive=args.keepalive,
+        access_log=args.access_log and not pipeline_has(app, 'AccessLogMiddleware')))
 
     lines = ['plankton-proxy %s' % proxy_url,
              '  Glance v1 API:   %s/v1  (pipeline "%s" of %s)' % (proxy_url, args.pipeline, config),
@@ -152,7 +179,8 @@ def serve(args):
                   '    Pithos:    %s/<user-uuid>' % global_conf['pithos_url'],
                   '    identity:  %s' % global_conf['identity_url'],
                   '    users:     %s (demo tokens are for local use only)' % users_file]
-    print('\n'.join(lines), flush=True)
+    # A blank line ends the banner (plankton_proxy.testing reads up to it).
+    print('\n'.join(lines) + '\n', flush=True)
     server.wait_forever(threads, sockets)
     for close in closers:
         close()
@@ -165,6 +193,10 @@ def main(argv=None):
     if args.command == 'serve':
         _monkey_patch()
         return serve(args)
+    if args.command == 'check':
+        from plankton_proxy.check import run_check
+        return run_check(args.config or find_shipped_file('paste.ini'), args.pipeline,
+                         args.upstream, args.timeout)
     return 2
 
 

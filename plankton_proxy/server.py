@@ -5,6 +5,7 @@ Nothing here knows what the apps do; the apps know nothing of eventlet
 """
 
 import logging
+import re
 import signal
 
 import eventlet
@@ -13,9 +14,16 @@ import eventlet.wsgi
 LOG = logging.getLogger(__name__)
 
 
+#: Query parameters whose values never reach a log line (a token or a
+#: password sent in a URL, which no client should do but some do).
+_SECRET_QUERY = re.compile(r'([?&;][^=&;\s"]*(?:token|password|secret|signature|credential|auth)'
+                           r'[^=&;\s"]*=)[^&;\s"]*', re.IGNORECASE)
+
+
 class _AccessLog(object):
     """eventlet writes its access log to a file-like object; send it to logging.
-    Its lines carry the request line, never request headers, so no token."""
+    Its lines carry the request line, never request headers; secret-looking
+    query parameter values are replaced by ``***``."""
 
     def __init__(self, name):
         self.logger = logging.getLogger(name)
@@ -23,7 +31,7 @@ class _AccessLog(object):
     def write(self, line):
         line = line.rstrip()
         if line:
-            self.logger.info('%s', line)
+            self.logger.info('%s', _SECRET_QUERY.sub(r'\1***', line))
 
 
 #: Header names with underscores that Glance clients send and we must see
@@ -82,15 +90,17 @@ def spawn_server(sock, app, name, client_timeout=DEFAULT_CLIENT_TIMEOUT,
 
     ``max_clients`` is the green thread pool: connections served at once
     (more wait in the listen backlog); ``keepalive=False`` closes every
-    client connection after one request; ``access_log=False`` skips the
-    per-request log line.  ``environ_fix=False`` leaves eventlet's environ
+    client connection after one request; ``access_log=False`` turns
+    eventlet's own request lines (logger ``plankton_proxy.server.<name>``)
+    off, for an app that logs its requests itself (the ``access_log``
+    filter) or when no line per request is wanted.  ``environ_fix=False`` leaves eventlet's environ
     as it is: the embedded backend wants that, since a real Synnefo behind
     nginx drops underscore header names just the same, and
     ``capitalize_headers=False`` keeps its lower-case ``x-image-meta-*``
     reply names as Plankton sends them."""
     return eventlet.spawn(
         eventlet.wsgi.server, sock, EventletEnvironFix(app) if environ_fix else app,
-        log=_AccessLog('plankton_proxy.access.' + name),
+        log=_AccessLog('plankton_proxy.server.' + name),
         log_output=access_log,
         socket_timeout=client_timeout,
         max_size=max_clients,

@@ -5,9 +5,15 @@ available in any test suite once ``plankton_proxy`` is installed:
 
 ``plankton_stack``
     One ``plankton-proxy serve`` process for the whole session: the Glance v1
-    proxy in front of the embedded Plankton/Pithos/identity backend, kept in
-    memory, on free ports.  ``plankton_stack.url`` is the Glance endpoint,
-    ``plankton_stack.users`` the ``(uuid, token)`` pairs.
+    proxy in front of the embedded Plankton/Pithos/identity backend (S16+
+    dialect), kept in memory, on free ports.  ``plankton_stack.url`` is the
+    Glance endpoint, ``plankton_stack.users`` the ``(uuid, token)`` pairs of
+    the demo users; ``upload()`` puts a file into a user's Pithos account and
+    ``register()`` makes it an image through the proxy (see :class:`Stack`).
+
+``plankton_stack_factory``
+    ``plankton_stack_factory(dialect='s13', data_dir=tmp_path, args=[...])``
+    starts a stack of your own for one test (``data_dir=None``: in memory).
 
 ``plankton_server``
     A factory: ``plankton_server(upstream=..., config=..., args=[...])`` starts
@@ -15,6 +21,15 @@ available in any test suite once ``plankton_proxy`` is installed:
     test.
 
 Every server is a real child process speaking HTTP on 127.0.0.1.
+
+A test of your own::
+
+    def test_my_tool_lists_images(plankton_stack):
+        uuid, token = plankton_stack.users[0]
+        location = plankton_stack.upload(token, 'images', 'disk.img', b'...')
+        image = plankton_stack.register(token, 'debian', location)
+        # point your code at plankton_stack.url with that token
+        assert my_tool.list(plankton_stack.url, token)[0]['id'] == image['id']
 """
 
 import os
@@ -66,7 +81,8 @@ class RunningServer(object):
                 self.url = BANNER.match(line).group(1)
             elif UPSTREAM.match(line):
                 self.upstream = UPSTREAM.match(line).group(1)
-                break
+            elif not line.strip() and self.upstream:
+                break  # the blank line that ends the banner
         if not (self.url and self.upstream):
             self.stop()
             raise RuntimeError('plankton-proxy did not start:\n' + ''.join(self.output))
@@ -100,12 +116,47 @@ class RunningServer(object):
 
 
 class Stack(RunningServer):
-    """The proxy plus the embedded backend, with the demo users."""
+    """The proxy plus the embedded backend, with the users of ``users_file``
+    (by default the demo users)."""
 
     def __init__(self, args=(), users_file=DEMO_USERS_FILE, **kwargs):
         super().__init__(['--port', '0', '--backend-port', '0', '--users', users_file]
                          + list(args), **kwargs)
         self.users = read_users(users_file)
+        self._uuids = {token: uuid for uuid, token in self.users}
+
+    @property
+    def pithos_url(self):
+        """The embedded Pithos object API, without the account."""
+        return self.backend_url + '/object-store/v1'
+
+    def upload(self, token, container, name, data, content_type='application/octet-stream'):
+        """Put ``data`` (bytes or a binary file) as ``container/name`` in the
+        token's Pithos account; return its ``pithos://`` location."""
+        import requests
+        uuid = self._uuids[token]
+        headers = {'X-Auth-Token': token}
+        account = '%s/%s' % (self.pithos_url, uuid)
+        requests.put('%s/%s' % (account, container), headers=headers).raise_for_status()
+        resp = requests.put('%s/%s/%s' % (account, container, name), data=data,
+                            headers=dict(headers, **{'Content-Type': content_type}))
+        resp.raise_for_status()
+        return 'pithos://%s/%s/%s' % (uuid, container, name)
+
+    def register(self, token, name, location, disk_format='raw', container_format='bare',
+                 **meta):
+        """Register ``location`` as an image through the proxy, as a Glance v1
+        client does; return the image as the proxy answers it."""
+        import requests
+        headers = {'X-Auth-Token': token, 'x-image-meta-name': name,
+                   'x-image-meta-location': location,
+                   'x-image-meta-disk_format': disk_format,
+                   'x-image-meta-container_format': container_format}
+        for key, value in meta.items():
+            headers['x-image-meta-property-' + key] = value
+        resp = requests.post(self.url + '/v1/images', headers=headers)
+        resp.raise_for_status()
+        return resp.json()['image']
 
 
 @pytest.fixture(scope='session')
@@ -113,6 +164,21 @@ def plankton_stack():
     stack = Stack(['--in-memory'])
     yield stack
     stack.stop()
+
+
+@pytest.fixture
+def plankton_stack_factory():
+    started = []
+
+    def start(dialect='s16', data_dir=None, args=(), users_file=DEMO_USERS_FILE):
+        where = ['--data-dir', str(data_dir)] if data_dir else ['--in-memory']
+        stack = Stack(['--dialect', dialect] + where + list(args), users_file=users_file)
+        started.append(stack)
+        return stack
+
+    yield start
+    for stack in started:
+        stack.stop()
 
 
 @pytest.fixture

@@ -810,6 +810,20 @@ def meta_from_glance_json(body):
     return RequestMeta(fields, props, None, 'json')
 
 
+def plankton_list_items(body):
+    """A Plankton list body -> its items.  S13...0.20 answer a bare JSON array,
+    develop HEAD ``{"images": [...]}``; both are accepted."""
+    try:
+        doc = json.loads(body.decode('utf-8') if isinstance(body, bytes) else body or '[]')
+    except (ValueError, UnicodeDecodeError):
+        return []
+    if isinstance(doc, dict):
+        doc = doc.get('images', [])
+    if not isinstance(doc, list):
+        return []
+    return [item for item in doc if isinstance(item, dict)]
+
+
 # ---------------------------------------------------------------------------
 # Error re-rendering
 

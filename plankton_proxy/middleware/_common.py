@@ -41,8 +41,9 @@ def is_upstream(environ):
 def route(path):
     """Glance v1 path (relative to the API root) -> (kind, image_id, member).
 
-    kinds: index, detail, images_slash, image, file, members, member,
-    shared, None (not ours)."""
+    kinds: index, detail, image, file, members, member, shared, bad (a path
+    under ours that Glance does not serve: 404), None (not ours).  The path
+    is PATH_INFO, already percent-decoded by the server (PEP 3333)."""
     if path in ('', '/'):
         return ('index', None, None)
     parts = path.split('/')
@@ -57,18 +58,18 @@ def route(path):
                 return ('bad', None, None)
             if parts[1] == 'detail':
                 return ('detail', None, None)
-            return ('image', unquote(parts[1]), None)
-        image_id = unquote(parts[1])
+            return ('image', parts[1], None)
+        image_id = parts[1]
         if len(parts) == 3 and parts[2] == 'file':
             return ('file', image_id, None)
         if len(parts) == 3 and parts[2] == 'members':
             return ('members', image_id, None)
         if len(parts) == 4 and parts[2] == 'members' and parts[3]:
-            return ('member', image_id, unquote(parts[3]))
+            return ('member', image_id, parts[3])
         return ('bad', None, None)
     if parts[0] == 'shared-images':
         if len(parts) == 2 and parts[1]:
-            return ('shared', None, unquote(parts[1]))
+            return ('shared', None, parts[1])
         return ('bad', None, None)
     return (None, None, None)
 

@@ -248,6 +248,14 @@ class GlanceImages(object):
             return c.glance_error(
                 409, 'Provided image size must match the stored image size. '
                 '(provided size: %d)' % size, environ)
+        if resp.status_int == 403:
+            return c.glance_error(
+                403, 'Access was denied to %s: only the owner of a Pithos file can '
+                'register it.' % location, environ)
+        if resp.status_int == 404:
+            return c.glance_error(
+                404, 'No Pithos file at %s (or its container does not exist).'
+                % location, environ)
         if resp.status_int >= 400:
             return c.upstream_error(resp, environ, 'write')
         image = self.translator.image_from_plankton_headers(resp.headerlist)
@@ -400,14 +408,8 @@ class GlanceImages(object):
 
 
 def plankton_list(resp):
-    """The items of a Plankton list reply (bare array or ``{"images": []}``)."""
-    try:
-        doc = json.loads(resp.body.decode('utf-8') or '[]')
-    except ValueError:
-        return []
-    if isinstance(doc, dict):
-        doc = doc.get('images', [])
-    return [item for item in doc if isinstance(item, dict)]
+    """The items of a Plankton list reply (see ``translation.plankton_list_items``)."""
+    return tr.plankton_list_items(resp.body)
 
 
 def filter_factory(global_conf, **local_conf):

@@ -1,6 +1,5 @@
 """The real clients against the pipeline served on loopback (both dialects)."""
 
-import io
 import json
 import os
 import subprocess
@@ -144,6 +143,14 @@ def test_glance_cli_update_purge(live_proxy):
         '/dev/null'], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert gc.images.get(im.id).properties == {'keep': '1'}
+    # by name: the CLI finds it through ?name= and needs `status` in the item
+    r = subprocess.run(['script', '-qec', ' '.join([
+        os.path.join(VENV_BIN, 'glance'), '--os-image-api-version', '1',
+        '--os-image-url', live_proxy.url, '--os-auth-token', ALICE_TOKEN,
+        'image-update', "'renamed ä'", '--min-ram', '64']), '/dev/null'],
+        capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert gc.images.get(im.id).min_ram == 64
 
 
 def sdk(base, prefix='/v1'):
@@ -214,3 +221,23 @@ def test_openstack_cli(live_proxy, dialect):
     if dialect == 's16':
         r = osc(live_proxy.url, 'image', 'delete', im.id)
         assert r.returncode == 0, r.stderr
+
+
+def test_concurrent_updates_through_the_server(live_proxy):
+    import threading
+    gc = glance_lib(live_proxy.url)
+    im = register(live_proxy, gc, 'conc')
+    errors = []
+
+    def add(i):
+        try:
+            glance_lib(live_proxy.url).images.update(im.id, properties={'k%d' % i: str(i)})
+        except Exception as exc:          # noqa
+            errors.append(exc)
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert gc.images.get(im.id).properties == {'k%d' % i: str(i) for i in range(10)}

@@ -14,7 +14,7 @@ from plankton_proxy.middleware import _common as c
     ('/images', ('index', None, None)), ('/images/', ('bad', None, None)),
     ('/images/detail', ('detail', None, None)),
     ('/images/abc', ('image', 'abc', None)),
-    ('/images/a%20b', ('image', 'a b', None)),
+    ('/images/a%20b', ('image', 'a%20b', None)),   # PATH_INFO is decoded already
     ('/images/abc/file', ('file', 'abc', None)),
     ('/images/abc/members', ('members', 'abc', None)),
     ('/images/abc/members/t1', ('member', 'abc', 't1')),

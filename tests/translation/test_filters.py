@@ -549,3 +549,24 @@ def test_unreachable_upstream_is_glance_shaped():
         resp = call(app, method, path, headers=SDK)
         assert resp.status_int == 502, (method, path, resp.body)
         assert error_message(resp)
+
+
+def test_registering_someone_elses_file(pipeline, upstream):
+    loc = upstream.add_file(BOB, 'images', 'bobs-file')
+    resp = call(pipeline, 'POST', '/v1/images', headers=dict(GC, **{
+        'x-image-meta-name': 'steal', 'x-image-meta-location': loc,
+        'x-image-meta-disk_format': 'raw', 'x-image-meta-container_format': 'bare'}))
+    assert resp.status_int in (403, 404)       # not readable: Pithos may hide it
+    assert loc in error_message(resp)
+
+
+def test_allow_reregister_opt_in(upstream, dialect):
+    app = build_pipeline(upstream, upstream_dialect=dialect, allow_reregister='true')
+    first = create(app, upstream, 'rr', props={'a': '1'})
+    h = dict(GC, **{'x-image-meta-name': 'rr2',
+                    'x-image-meta-location': 'pithos://%s/images/rr' % ALICE,
+                    'x-image-meta-disk_format': 'raw',
+                    'x-image-meta-container_format': 'bare'})
+    resp = call(app, 'POST', '/v1/images', headers=h)
+    assert resp.status_int == 201
+    assert doc(resp)['image']['id'] == first['id'] and doc(resp)['image']['name'] == 'rr2'

@@ -361,3 +361,46 @@ def test_locations():
     assert tr.parse_pithos_location('pithos://a/c/d/e') == ('a', 'c', 'd/e')
     assert tr.parse_pithos_location('pithos://a/c') is None
     assert tr.parse_pithos_location('http://a/c/d') is None
+
+
+def test_the_field_table_is_complete():
+    rules = {'send', 'reserved', 'check', 'drop', 'reject'}
+    for name, field in tr.FIELDS.items():
+        assert field['create'] in rules and field['update'] in rules, name
+        if 'send' in (field['create'], field['update']):
+            assert field['plankton'], name
+        if 'reserved' in (field['create'], field['update']):
+            assert name in tr.RESERVED_PROPERTIES, name
+        if field['brief']:
+            assert field['glance'], name
+    for key in tr.RESERVED_PROPERTIES.values():
+        assert key.startswith(tr.RESERVED_PREFIX)
+    assert set(tr.GLANCE_FIELD_ORDER) <= set(tr.FIELDS)
+    assert set(tr.DEFAULT_DISK_FORMAT_MAP.values()) <= set(tr.PLANKTON_DISK_FORMATS)
+    assert set(tr.DEFAULT_DISK_FORMAT_MAP) <= set(tr.GLANCE_DISK_FORMATS)
+    assert set(tr.DEFAULT_CONTAINER_FORMAT_MAP.values()) <= \
+        set(tr.PLANKTON_CONTAINER_FORMATS)
+    assert set(tr.PLANKTON_TO_GLANCE_STATUS.values()) <= set(tr.GLANCE_STATUSES)
+    assert set(tr.LIST_FILTERS) | {'is_public'} >= {
+        'name', 'status', 'container_format', 'disk_format', 'size_min', 'size_max',
+        'changes-since'}
+    for (dialect, rules_) in tr.DIALECT_RULES.items():
+        for (field, op), rule in rules_.items():
+            assert field in tr.FIELDS and op in ('create', 'update') and rule in rules
+
+
+def test_hidden_plankton_fields_never_reach_glance(t):
+    item = {f: 'x' for f in tr.PLANKTON_HIDDEN_FIELDS}
+    item.update(id='i', location='pithos://a/b/c')
+    out = t.glance_json(t.image_from_plankton_json(item))
+    assert not set(out) & tr.PLANKTON_HIDDEN_FIELDS
+    heads = dict(t.glance_headers(t.image_from_plankton_json(item)))
+    assert not any(h[len('x-image-meta-'):] in tr.PLANKTON_HIDDEN_FIELDS for h in heads)
+
+
+@pytest.mark.parametrize('body,count', [
+    (b'[{"id": "a"}, {"id": "b"}]', 2),            # S13 ... 0.20: a bare array
+    (b'{"images": [{"id": "a"}]}', 1),             # develop HEAD: wrapped
+    (b'', 0), (b'not json', 0), (b'{"x": 1}', 0), (b'[1, {"id": "a"}]', 1)])
+def test_plankton_list_envelopes(body, count):
+    assert len(tr.plankton_list_items(body)) == count
