@@ -125,11 +125,16 @@ def configure_logging(args):
 
 
 def serve(args):
+    import logging
+
     from paste.deploy import loadapp
 
     from plankton_proxy import server
 
     configure_logging(args)
+    if not args.access_log:
+        # The access_log filter's lines (and eventlet's, switched off below).
+        logging.getLogger('plankton_proxy.access').setLevel(logging.WARNING)
     sockets, threads, closers = [], [], []
     global_conf = {'upstream_dialect': args.dialect}
     if args.upstream_pool:
