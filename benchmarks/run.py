@@ -6,7 +6,7 @@ issue 8's items, prints a table and writes ``benchmarks/results/latest.json``
 
 ``--quick`` (< 2 minutes): short points, smaller N and data.  ``--smoke``
 (seconds): proves the command works, its figures mean nothing (the test suite
-runs it).  The full run takes about 12 minutes.  Results under
+runs it).  The full run takes about 10 minutes.  Results under
 ``benchmarks/results/`` come from the full run unless ``latest.json`` says
 otherwise (``"level"``).  ``--profile`` adds py-spy profiles of the proxy
 (``benchmarks/profile.py``).
