@@ -114,3 +114,11 @@ def sdk(url, token, prefix='/v1'):
 def swift(storage_url, token, *args, **kwargs):
     return run([os.path.join(VENV_BIN, 'swift'), '--os-storage-url', storage_url,
                 '--os-auth-token', token] + list(args), **kwargs)
+
+
+def run_many(calls, workers=4):
+    """Run independent client commands concurrently (CLI start-up is slow); the
+    results in the order of ``calls`` (each a zero-argument callable)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda call: call(), calls))
