@@ -178,7 +178,7 @@ def render(rows):
                 continue
             w('   * - ``%s``' % operation.replace('`', "'"))
             w('     - %s' % status)
-            w('     - %s' % (' '.join(notes) if notes else ''))
+            w(('     - %s' % ' '.join(notes)) if notes else '     -')
         w('')
     return '\n'.join(out)
 

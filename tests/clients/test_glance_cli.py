@@ -267,7 +267,7 @@ def test_endpoint_variants(stack, g):
     assert r.returncode == 0 and 'disc' in r.stdout, r.stderr
 
 
-@pytest.mark.compat(C, 'a wrong token')
+@pytest.mark.compat(C, 'a wrong token (exit 1, "Invalid OpenStack Identity credentials")')
 def test_bad_token(stack):
     r = glance(stack.url, 'not-a-token', 'image-list')
     assert r.returncode == 1 and 'Invalid OpenStack Identity credentials' in r.stderr

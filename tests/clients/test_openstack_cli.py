@@ -80,6 +80,8 @@ def test_list_show_set_delete(stack):
     got = glance_lib(url, TOKEN).images.get(a)
     assert (got.name, got.min_ram, got.is_public, got.protected) == ('osc-a2', 64, True, True)
     assert got.properties == {'os_distro': 'debian', 'x': 'y'}
+    # private again: the other clients' users would see a public image in their lists
+    glance_lib(url, TOKEN).images.update(a, is_public=False, protected=False)
 
     r = osc(url, TOKEN, 'image', 'delete', b, 'osc-c', 'no-such-image')
     assert r.returncode == 1 and 'Failed to delete 1 of 3 images.' in r.stderr
