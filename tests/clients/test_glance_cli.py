@@ -5,8 +5,8 @@ import os
 import pytest
 
 from tests.clients.conftest import USERS
-from tests.clients.helpers import (NO_SUCH_ID, glance, glance_argv, glance_lib, glance_list,
-                                   glance_show, glance_tty, run)
+from tests.clients.helpers import (NO_DATA_PATH, NO_SUCH_ID, glance, glance_argv, glance_lib,
+                                   glance_list, glance_show, glance_tty, run)
 
 C = 'glance CLI'
 UUID, TOKEN = USERS['glance']
@@ -120,7 +120,8 @@ def test_update_without_a_tty_is_refused_by_the_client(stack, g):
 
 
 @pytest.mark.compat(C, 'image-update --property with stdin not a tty, on a queued image')
-@pytest.mark.xfail(strict=False, reason='needs queued images (data-path issue), and the proxy '
+@pytest.mark.xfail(NO_DATA_PATH, strict=True,
+                   reason='needs queued images (data-path issue), and the proxy '
                    'must read the empty chunked body glance sends with a non-tty stdin as '
                    '"no data" (clients.md §0 item 8), not answer 409')
 def test_update_queued_image_with_empty_stdin(stack, g):
@@ -133,7 +134,8 @@ def test_update_queued_image_with_empty_stdin(stack, g):
 
 
 @pytest.mark.compat(C, 'image-create with no data (queued)')
-@pytest.mark.xfail(strict=False, reason='queued images (decision 5) arrive with the data-path '
+@pytest.mark.xfail(NO_DATA_PATH, strict=True,
+                   reason='queued images (decision 5) arrive with the data-path '
                    'issue; main answers 501 "queued images are not supported yet"')
 def test_create_queued(stack, g):
     r = g('image-create', '--name', 'acc-queued', close_stdin=True)
@@ -144,7 +146,8 @@ def test_create_queued(stack, g):
 @pytest.mark.compat(C, 'image-create --file (chunked upload)')
 @pytest.mark.compat(C, 'image-create < file (stdin)')
 @pytest.mark.compat(C, 'image-update <queued id> --file')
-@pytest.mark.xfail(strict=False, reason='uploads (decision 4) arrive with the data-path issue '
+@pytest.mark.xfail(NO_DATA_PATH, strict=True,
+                   reason='uploads (decision 4) arrive with the data-path issue '
                    '(glance_upload); main answers 501 naming the way to register a Pithos file')
 def test_uploads(stack, g, tmp_path):
     disk = tmp_path / 'disk.img'
@@ -237,8 +240,8 @@ def test_delete(stack, g):
 
 
 @pytest.mark.compat(C, 'image-delete on Synnefo 0.13 (S13 upstream)',
-                    impossible='Synnefo 0.13 cannot unregister: the CLI prints the 501 message and, as '
-                               'for any HTTP error on delete, exits 0')
+                    impossible='Synnefo 0.13 cannot unregister: the CLI prints the 501 '
+                               'message and, as for any HTTP error on delete, exits 0')
 def test_delete_on_s13(s13_stack):
     loc = s13_stack.upload(TOKEN, 'images', 's13.img', b's')
     img = s13_stack.register(TOKEN, 's13', loc)

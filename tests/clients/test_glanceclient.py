@@ -7,7 +7,7 @@ import pytest
 from glanceclient import exc
 
 from tests.clients.conftest import USERS
-from tests.clients.helpers import NO_SUCH_ID, glance_lib
+from tests.clients.helpers import NO_DATA_PATH, NO_SUCH_ID, glance_lib
 
 C = 'glanceclient.v1'
 UUID, TOKEN = USERS['lib']
@@ -57,7 +57,8 @@ def test_images(stack):
 
 
 @pytest.mark.compat(C, 'images.create(data=...)')
-@pytest.mark.xfail(strict=False, reason='uploads (decision 4) arrive with the data-path issue '
+@pytest.mark.xfail(NO_DATA_PATH, strict=True,
+                   reason='uploads (decision 4) arrive with the data-path issue '
                    '(glance_upload); main answers 501')
 def test_create_with_data(stack):
     gc = glance_lib(stack.url, TOKEN)
@@ -114,3 +115,27 @@ def test_concurrent_updates(stack):
         t.join()
     assert not errors
     assert gc.images.get(im.id).properties == {'k%d' % i: str(i) for i in range(10)}
+
+
+@pytest.mark.compat(C, 'images.create(id=...)',
+                    impossible='an image id is the UUID of its Pithos file and cannot be '
+                               'chosen: HTTPBadRequest saying so')
+@pytest.mark.compat(C, 'images.create(size=<wrong>)')
+@pytest.mark.compat(C, "images.create(container_format='ova' or 'docker')",
+                    impossible='Plankton has no such container formats: HTTPBadRequest '
+                               'naming the accepted ones')
+def test_create_refusals(stack):
+    gc = glance_lib(stack.url, TOKEN)
+    loc = stack.upload(TOKEN, 'images', 'refusals.img', b'abc')
+    with pytest.raises(exc.HTTPBadRequest) as e:
+        gc.images.create(name='r', location=loc, disk_format='raw', container_format='bare',
+                         id='11111111-1111-1111-1111-111111111111')
+    assert 'Setting the image ID is not supported' in str(e.value)
+    with pytest.raises(exc.HTTPConflict) as e:         # as Glance
+        gc.images.create(name='r', location=loc, disk_format='raw', container_format='bare',
+                         size=999)
+    assert 'provided size: 999, stored size: 3' in str(e.value)
+    with pytest.raises(exc.HTTPBadRequest) as e:
+        gc.images.create(name='r', location=loc, disk_format='raw', container_format='ova')
+    assert "Invalid container format 'ova'" in str(e.value)
+    assert [i.name for i in gc.images.list(filters={'name': 'r'})] == []

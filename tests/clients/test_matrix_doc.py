@@ -11,7 +11,9 @@ def test_page_is_in_step_with_the_markers():
     then ``python -m tests.clients.matrix``."""
     expected = matrix.render(matrix.declared())
     with open(matrix.PAGE) as f:
-        assert f.read() == expected
+        assert f.read() == expected, (
+            'docs/compatibility.rst is out of step with the compat/xfail markers: run '
+            'python -m pytest tests/clients, then python -m tests.clients.matrix')
 
 
 def test_readme_links_the_page():
