@@ -1,6 +1,7 @@
 """The glance CLI (python-glanceclient 2.17, v1) as a subprocess, every operation
 clients.md lists, with the static-token invocation."""
 
+import hashlib
 import os
 import pytest
 
@@ -155,7 +156,9 @@ def test_uploads(stack, g, tmp_path):
     r = g('image-create', '--name', 'acc-file', '--disk-format', 'raw',
           '--container-format', 'bare', '--file', str(disk))
     assert r.returncode == 0, r.stderr
-    assert glance_show(r.stdout)['status'] == 'active'
+    created = glance_show(r.stdout)
+    assert created['status'] == 'active' and created['size'] == '200000'
+    assert created['checksum'] == hashlib.md5(disk.read_bytes()).hexdigest()
     with open(disk, 'rb') as f:
         r = g('image-create', '--name', 'acc-stdin', '--disk-format', 'raw',
               '--container-format', 'bare', stdin=f)
