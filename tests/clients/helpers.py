@@ -5,7 +5,6 @@ invocations of clients.md §1.1; ``HOME`` points at a scratch directory (the gla
 CLI writes ``~/.glanceclient``).
 """
 
-import importlib.util
 import json
 import os
 import shlex
@@ -16,10 +15,6 @@ import tempfile
 VENV_BIN = os.path.dirname(sys.executable)
 SCRATCH_HOME = tempfile.mkdtemp(prefix='plankton-clients-home-')
 NO_SUCH_ID = '00000000-0000-0000-0000-000000000000'
-
-#: Uploads and queued images (decisions 4, 5) come with the data-path filters; until
-#: they are in this tree, the tests of those operations are expected failures.
-NO_DATA_PATH = importlib.util.find_spec('plankton_proxy.middleware.glance_upload') is None
 
 
 def _env(extra=None):

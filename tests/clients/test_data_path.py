@@ -10,7 +10,7 @@ import os
 import pytest
 
 from tests.clients.conftest import USERS
-from tests.clients.helpers import (NO_DATA_PATH, glance, glance_lib, glance_show, osc,
+from tests.clients.helpers import (glance, glance_lib, glance_show, osc,
                                    run_many, sdk)
 
 UUID, TOKEN = USERS['alice']
@@ -34,8 +34,6 @@ def download_stack(users_file):
 @pytest.mark.compat('openstacksdk image v1 proxy', 'download_image(id, output=)' + OPT_IN,
                     caveat=CAVEAT)
 @pytest.mark.compat('openstack CLI', 'image save --file' + OPT_IN, caveat=CAVEAT)
-@pytest.mark.xfail(NO_DATA_PATH, strict=True,
-                   reason='uploads and downloads arrive with the data-path issue')
 def test_upload_then_download_everywhere(download_stack, tmp_path):
     data = os.urandom(300000)
     md5 = hashlib.md5(data).hexdigest()
@@ -62,8 +60,6 @@ def test_upload_then_download_everywhere(download_stack, tmp_path):
 
 
 @pytest.mark.compat('openstack CLI', 'image show of an uploaded image (checksum, size)')
-@pytest.mark.xfail(NO_DATA_PATH, strict=True,
-                   reason='uploads arrive with the data-path issue')
 def test_uploaded_image_as_the_sdk_and_osc_see_it(stack):
     conn = sdk(stack.url, TOKEN)
     im = conn.create_image('sdk-up', disk_format='raw', container_format='bare',

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from tests.clients.conftest import USERS
-from tests.clients.helpers import (NO_DATA_PATH, NO_SUCH_ID, glance, glance_argv, glance_lib,
+from tests.clients.helpers import (NO_SUCH_ID, glance, glance_argv, glance_lib,
                                    glance_list, glance_show, glance_tty, run)
 
 C = 'glance CLI'
@@ -121,10 +121,6 @@ def test_update_without_a_tty_is_refused_by_the_client(stack, g):
 
 
 @pytest.mark.compat(C, 'image-update --property with stdin not a tty, on a queued image')
-@pytest.mark.xfail(NO_DATA_PATH, strict=True,
-                   reason='needs queued images (data-path issue), and the proxy '
-                   'must read the empty chunked body glance sends with a non-tty stdin as '
-                   '"no data" (clients.md §0 item 8), not answer 409')
 def test_update_queued_image_with_empty_stdin(stack, g):
     r = g('image-create', '--name', 'queued-upd', close_stdin=True)
     assert r.returncode == 0, r.stderr
@@ -135,9 +131,6 @@ def test_update_queued_image_with_empty_stdin(stack, g):
 
 
 @pytest.mark.compat(C, 'image-create with no data (queued)')
-@pytest.mark.xfail(NO_DATA_PATH, strict=True,
-                   reason='queued images (decision 5) arrive with the data-path '
-                   'issue; main answers 501 "queued images are not supported yet"')
 def test_create_queued(stack, g):
     r = g('image-create', '--name', 'acc-queued', close_stdin=True)
     assert r.returncode == 0, r.stderr
@@ -147,9 +140,6 @@ def test_create_queued(stack, g):
 @pytest.mark.compat(C, 'image-create --file (chunked upload)')
 @pytest.mark.compat(C, 'image-create < file (stdin)')
 @pytest.mark.compat(C, 'image-update <queued id> --file')
-@pytest.mark.xfail(NO_DATA_PATH, strict=True,
-                   reason='uploads (decision 4) arrive with the data-path issue '
-                   '(glance_upload); main answers 501 naming the way to register a Pithos file')
 def test_uploads(stack, g, tmp_path):
     disk = tmp_path / 'disk.img'
     disk.write_bytes(os.urandom(200000))
@@ -191,7 +181,7 @@ def test_unmapped_disk_format(stack, g):
     assert r.returncode == 1 and 'This registry accepts: raw' in r.stderr
 
 
-@pytest.mark.compat(C, 'image-download',
+@pytest.mark.compat(C, 'image-download (default configuration)',
                     impossible='Plankton serves no image data: 501 naming the pithos:// '
                                'location (download it from Pithos), unless the operator '
                                'enables streaming')

@@ -7,7 +7,7 @@ import pytest
 from glanceclient import exc
 
 from tests.clients.conftest import USERS
-from tests.clients.helpers import NO_DATA_PATH, NO_SUCH_ID, glance_lib
+from tests.clients.helpers import NO_SUCH_ID, glance_lib
 
 C = 'glanceclient.v1'
 UUID, TOKEN = USERS['lib']
@@ -57,9 +57,6 @@ def test_images(stack):
 
 
 @pytest.mark.compat(C, 'images.create(data=...)')
-@pytest.mark.xfail(NO_DATA_PATH, strict=True,
-                   reason='uploads (decision 4) arrive with the data-path issue '
-                   '(glance_upload); main answers 501')
 def test_create_with_data(stack):
     gc = glance_lib(stack.url, TOKEN)
     new = gc.images.create(name='lib-data', disk_format='raw', container_format='bare',
@@ -67,7 +64,7 @@ def test_create_with_data(stack):
     assert new.status == 'active' and new.size == 3
 
 
-@pytest.mark.compat(C, 'images.data(id)',
+@pytest.mark.compat(C, 'images.data(id) (default configuration)',
                     impossible='Plankton serves no image data: HTTPNotImplemented (501) '
                                'naming the pithos:// location, unless the operator enables '
                                'streaming')

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from tests.clients.conftest import USERS
-from tests.clients.helpers import (NO_DATA_PATH, VENV_BIN, glance_lib, osc, osc_argv, run,
+from tests.clients.helpers import (VENV_BIN, glance_lib, osc, osc_argv, run,
                                    run_many)
 
 C = 'openstack CLI'
@@ -98,7 +98,7 @@ def test_list_show_set_delete(stack):
 @pytest.mark.compat(C, 'image set --file / --stdin',
                     impossible='client bug: "Object of type BufferedReader is not JSON '
                                'serializable" before any request')
-@pytest.mark.compat(C, 'image save --file',
+@pytest.mark.compat(C, 'image save --file (default configuration)',
                     impossible='Plankton serves no image data: the proxy answers 501 and the '
                                'CLI (a client bug) writes that error body to the file, exit 0')
 def test_failures(stack, tmp_path):
@@ -123,10 +123,6 @@ def test_failures(stack, tmp_path):
 
 
 @pytest.mark.compat(C, 'image set --location / --copy-from on a queued image')
-@pytest.mark.xfail(NO_DATA_PATH, strict=True,
-                   reason='queued images (decision 5) arrive with the data-path '
-                   'issue; the openstack CLI cannot create one itself, so the test needs '
-                   'glance image-create without data')
 def test_set_location_on_queued(stack):
     r = run(osc_argv(stack.url, TOKEN)[:1] + ['--version'])
     assert r.returncode == 0

@@ -6,7 +6,7 @@ import pytest
 from openstack import exceptions
 
 from tests.clients.conftest import USERS
-from tests.clients.helpers import NO_DATA_PATH, NO_SUCH_ID, glance_lib, sdk
+from tests.clients.helpers import NO_SUCH_ID, glance_lib, sdk
 
 P = 'openstacksdk image v1 proxy'
 CL = 'openstacksdk cloud layer'
@@ -83,9 +83,6 @@ def test_create_without_wait_is_a_client_bug(stack):
 
 @pytest.mark.compat(P, 'create_image(..., wait=False, timeout=None) without data (queued)')
 @pytest.mark.compat(P, 'create_image(..., data=...)')
-@pytest.mark.xfail(NO_DATA_PATH, strict=True,
-                   reason='queued images and uploads (decisions 4, 5) arrive '
-                   'with the data-path issue; main answers 501')
 def test_create(stack):
     conn = sdk(stack.url, TOKEN)
     im = conn.image.create_image('sdk-nodata', disk_format='raw', container_format='bare',
@@ -97,7 +94,7 @@ def test_create(stack):
     assert im.status == 'active'
 
 
-@pytest.mark.compat(P, 'download_image(id, output=)',
+@pytest.mark.compat(P, 'download_image(id, output=) (default configuration)',
                     impossible='Plankton serves no image data: the proxy answers 501 on '
                                '/v1/images/<id>/file, and the SDK (a client bug) writes that '
                                'error body to the output without raising')
@@ -128,9 +125,6 @@ def test_cloud_layer(stack):
 
 
 @pytest.mark.compat(CL, 'conn.create_image(name, data=...) / without data')
-@pytest.mark.xfail(NO_DATA_PATH, strict=True,
-                   reason='queued images and uploads (decisions 4, 5) arrive '
-                   'with the data-path issue; main answers 501')
 def test_cloud_create(stack):
     conn = sdk(stack.url, CTOKEN)
     im = conn.create_image('cloud-data', disk_format='raw', container_format='bare',
