@@ -6,11 +6,12 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 
 import pytest
 
 from tests.clients.conftest import USERS
-from tests.clients.helpers import (glance, glance_lib, glance_show, osc,
+from tests.clients.helpers import (glance, glance_argv, glance_lib, glance_show, osc,
                                    run_many, sdk)
 
 UUID, TOKEN = USERS['alice']
@@ -46,13 +47,20 @@ def test_upload_then_download_everywhere(download_stack, tmp_path):
     created = glance_show(r.stdout)
     assert created['checksum'] == md5 and created['size'] == str(len(data))
     image_id = created['id']
-    out, saved = tmp_path / 'out.img', tmp_path / 'saved.img'
-    g, o = run_many([
-        lambda: glance(url, TOKEN, 'image-download', '--file', str(out), image_id),
-        lambda: osc(url, TOKEN, 'image', 'save', '--file', str(saved), image_id)])
+    out, saved, piped = (tmp_path / 'out.img', tmp_path / 'saved.img',
+                         tmp_path / 'stdout.img')
+    with open(piped, 'wb') as stdout:
+        g, o, p = run_many([
+            lambda: glance(url, TOKEN, 'image-download', '--file', str(out), image_id),
+            lambda: osc(url, TOKEN, 'image', 'save', '--file', str(saved), image_id),
+            lambda: subprocess.run(glance_argv(url, TOKEN, 'image-download', image_id),
+                                   stdout=stdout, stderr=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL, timeout=120)])
     assert g.returncode == 0, g.stderr
     assert o.returncode == 0, o.stderr
+    assert p.returncode == 0, p.stderr
     assert out.read_bytes() == data and saved.read_bytes() == data
+    assert piped.read_bytes() == data
     assert b''.join(glance_lib(url, TOKEN).images.data(image_id)) == data
     stream = io.BytesIO()
     sdk(url, TOKEN).image.download_image(image_id, output=stream)

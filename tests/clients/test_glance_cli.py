@@ -3,6 +3,7 @@ clients.md lists, with the static-token invocation."""
 
 import hashlib
 import os
+import shlex
 import pytest
 
 from tests.clients.conftest import USERS
@@ -140,6 +141,8 @@ def test_create_queued(stack, g):
 @pytest.mark.compat(C, 'image-create --file (chunked upload)')
 @pytest.mark.compat(C, 'image-create < file (stdin)')
 @pytest.mark.compat(C, 'image-update <queued id> --file')
+@pytest.mark.compat(C, 'cat file | image-create (chunked, no size)')
+@pytest.mark.compat(C, 'image-update <queued id> --location pithos://...')
 def test_uploads(stack, g, tmp_path):
     disk = tmp_path / 'disk.img'
     disk.write_bytes(os.urandom(200000))
@@ -157,6 +160,19 @@ def test_uploads(stack, g, tmp_path):
     assert r.returncode == 0, r.stderr
     r = g('image-update', glance_show(r.stdout)['id'], '--file', str(disk))
     assert r.returncode == 0, r.stderr
+    assert glance_show(r.stdout)['status'] == 'active'
+    cmd = ' '.join(shlex.quote(a) for a in glance_argv(
+        stack.url, TOKEN, 'image-create', '--name', 'acc-pipe', '--disk-format', 'raw',
+        '--container-format', 'bare'))
+    r = run(['bash', '-c', 'cat %s | %s' % (shlex.quote(str(disk)), cmd)])
+    assert r.returncode == 0, r.stderr
+    assert glance_show(r.stdout)['size'] == '200000'
+    r = g('image-create', '--name', 'acc-q3', close_stdin=True)
+    queued = glance_show(r.stdout)['id']
+    loc = stack.upload(TOKEN, 'images', 'later.img', b'L' * 77)
+    r = g('image-update', queued, '--location', loc, '--size', '77')
+    assert r.returncode == 0, r.stderr
+    assert glance_show(r.stdout)['status'] == 'active'
 
 
 @pytest.mark.compat(C, 'image-create --copy-from / http location',
