@@ -836,11 +836,30 @@ def _typed(field, value):
     return value
 
 
+#: openstacksdk adds ``owner_specified.openstack.{md5,sha256,object}`` to every create on
+#: its own: the user never set them, so they are stored the lossy Plankton way
+#: (``owner_specified_openstack_md5``) instead of failing the create.
+SDK_BOOKKEEPING_PREFIX = 'owner_specified.'
+
+#: ASCII punctuation Plankton would turn into ``_`` in a property key (plankton.md §2.2);
+#: ``-`` and ``_`` are already ``_`` after Glance's own normalisation.
+_LOSSY_KEY_CHARS = re.compile('[%s]' % re.escape(string.punctuation.replace('_', '')
+                                                 .replace('-', '')))
+
+
 def _check_property_key(key):
     if key.startswith(RESERVED_PREFIX) or \
             normalise_property_key(re.sub(r'[^\w]', '_', key)).startswith(RESERVED_PREFIX):
         raise Invalid("Property names starting with '%s' are reserved by this "
                       "proxy." % RESERVED_PREFIX)
+    # plankton.md §6.2 row 39: Plankton stores os.version as os_version.  Refuse rather
+    # than show the user a key they did not set.
+    bad = sorted(set(_LOSSY_KEY_CHARS.findall(key)))
+    if bad and not key.startswith(SDK_BOOKKEEPING_PREFIX):
+        raise Invalid("Property name %r: the registry (Plankton) cannot store %s in "
+                      "property names (it would keep %r); use letters, digits, '_' or "
+                      "'-'." % (key, ' '.join(repr(c) for c in bad),
+                                _LOSSY_KEY_CHARS.sub('_', key)))
 
 
 def meta_from_glance_headers(headers, percent_decoded=True, unknown_as_property=False):
