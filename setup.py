@@ -49,6 +49,7 @@ setup(
             'glance_lists = plankton_proxy.middleware.glance_lists:filter_factory',
             'glance_members = plankton_proxy.middleware.glance_members:filter_factory',
             'glance_images = plankton_proxy.middleware.glance_images:filter_factory',
+            'glance_v2 = plankton_proxy.middleware.glance_v2:filter_factory',
         ],
         'pytest11': [
             'plankton_proxy = plankton_proxy.testing',
