@@ -12,8 +12,12 @@ openstacksdk and the openstack CLI all find the v1 API (see clients.md §0.1-4):
   document, ``/v2/<rest>`` -> passed on with ``api_version`` 'v2' (for the
   ``glance_v2`` filter), and the versions document lists v2.x first;
 - ``/images...`` and ``/shared-images...`` without a prefix (openstacksdk with a
-  root endpoint and an admin token) and requests with ``Accept:
-  application/vnd.openstack.images-v1`` -> passed on as v1;
+  root endpoint and an admin token uses the endpoint as it is) -> passed on
+  as v2 when v2 is served (decision 18: no version asked, v2 answers),
+  unless the request is one only v1 has (HEAD, ``/images/detail``,
+  ``/shared-images``, ``x-image-meta-*``/``x-glance-*`` headers); as v1
+  otherwise.  Requests with ``Accept: application/vnd.openstack.images-v1``
+  -> passed on as v1;
 - anything else (``/``, ``/v3/...``, ``/foo``) -> 300 with the versions
   document, for any method.
 
@@ -71,6 +75,17 @@ UNPREFIXED_V1 = frozenset(('images', 'shared-images'))
 VND_ACCEPT = 'application/vnd.openstack.images-'
 
 ENV_API_VERSION = 'plankton_proxy.api_version'
+
+
+def looks_v1(environ, segments):
+    """An unprefixed request that only Image API v1 has: HEAD, /images/detail,
+    /shared-images, or x-image-meta-* / x-glance-* headers."""
+    if environ.get('REQUEST_METHOD') == 'HEAD' or segments[1] == 'shared-images':
+        return True
+    if len(segments) > 2 and segments[2] == 'detail':
+        return True
+    return any(key.startswith(('HTTP_X_IMAGE_META_', 'HTTP_X_GLANCE_'))
+               for key in environ)
 
 
 class VersionsMiddleware(object):
@@ -135,7 +150,8 @@ class VersionsMiddleware(object):
             environ[ENV_API_VERSION] = self.prefixes[first]
             return self.app(environ, start_response)
         if first in UNPREFIXED_V1:
-            environ[ENV_API_VERSION] = 'v1'
+            environ[ENV_API_VERSION] = 'v2' if (
+                'v2' in self.prefixes and not looks_v1(environ, segments)) else 'v1'
             return self.app(environ, start_response)
         return self.versions_response(req, 300)(environ, start_response)
 

@@ -160,7 +160,9 @@ def sdk(base, prefix='/v1'):
                              image_api_version='1')
 
 
-@pytest.mark.parametrize('prefix', ['/v1', ''])
+# A root endpoint without a version means v2 now (decision 18): see
+# tests/v2 for openstacksdk's default proxy there.
+@pytest.mark.parametrize('prefix', ['/v1'])
 def test_openstacksdk(live_proxy, dialect, prefix):
     gc = glance_lib(live_proxy.url)
     ids = [register(live_proxy, gc, 'sdk-%02d' % i, properties={'p': str(i)}).id
