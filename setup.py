@@ -32,6 +32,19 @@ setup(
             'openstacksdk>=4,<5',
             'python-openstackclient>=7',
             'python-swiftclient>=4',
+            # Other projects' filters the etc/ example pipelines put next to
+            # ours; the suite loads and exercises every example.
+            'keystonemiddleware>=10',
+            'oslo.middleware>=6',
+            'Paste>=3',
+        ],
+        # `python -m benchmarks.run` (benchmarks/): plots and profiles. It also
+        # wants Debian's wrk and nginx (apt-get install wrk nginx) and skips
+        # what is missing, with a note.
+        'bench': [
+            'matplotlib>=3.7',
+            'py-spy>=0.3',
+            'python-glanceclient>=2.17,<2.18',
         ],
     },
     entry_points={
@@ -43,6 +56,8 @@ setup(
             'backend = plankton_proxy.backend.app:app_factory',
         ],
         'paste.filter_factory': [
+            'healthcheck = plankton_proxy.middleware.healthcheck:filter_factory',
+            'access_log = plankton_proxy.middleware.access_log:filter_factory',
             'versions = plankton_proxy.middleware.versions:filter_factory',
             'glance_errors = plankton_proxy.middleware.glance_errors:filter_factory',
             'glance_normalize = plankton_proxy.middleware.glance_normalize:filter_factory',

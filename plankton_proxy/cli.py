@@ -3,6 +3,10 @@
     plankton-proxy serve [--host H] [--port 9292] [--upstream URL]
                          [--backend-port 9393] [--data-dir DIR] [--users FILE]
                          [--dialect s16|s13] [--config paste.ini]
+                         [--log-config etc/logging.conf]
+                         [--max-clients N] [--backlog N] [--client-timeout S]
+                         [--no-keepalive] [--upstream-pool N] [--no-access-log]
+    plankton-proxy check [--config paste.ini] [--pipeline main] [--upstream URL]
 
 Without ``--upstream`` it also starts the embedded Plankton/Pithos/identity
 backend in the same process and points the proxy at it.
@@ -39,6 +43,13 @@ def find_shipped_file(relative):
                      % (relative, ', '.join(candidates)))
 
 
+#: Defaults of the tuning options; the same as plankton_proxy.server's, kept
+#: here so that parsing arguments does not import eventlet before it patches.
+DEFAULT_MAX_CLIENTS = 1024
+DEFAULT_BACKLOG = 128
+DEFAULT_CLIENT_TIMEOUT = 300
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog='plankton-proxy', description=__doc__.split('\n')[0])
     sub = parser.add_subparsers(dest='command', required=True)
@@ -68,7 +79,49 @@ def build_parser():
     serve.add_argument('--pipeline', default='main',
                        help='pipeline of the paste file to serve (default: %(default)s)')
     serve.add_argument('--log-level', default='INFO')
+    serve.add_argument('--log-config', metavar='FILE',
+                       help='logging.config file (fileConfig format, e.g. etc/logging.conf); '
+                            'replaces --log-level')
+    check = sub.add_parser('check', help='validate a paste deploy file and reach its upstream')
+    check.add_argument('--config', metavar='FILE',
+                       help='paste deploy file (default: the shipped paste.ini)')
+    check.add_argument('--pipeline', default='main',
+                       help='pipeline to check (default: %(default)s)')
+    check.add_argument('--upstream', metavar='URL',
+                       help='the upstream plankton-proxy serve --upstream would pass')
+    check.add_argument('--timeout', type=float, default=5,
+                       help='seconds to wait for the upstream (default: %(default)s)')
+    tuning = serve.add_argument_group(
+        'tuning', 'the eventlet server and the upstream pool (see benchmarks/)')
+    tuning.add_argument('--max-clients', type=int, default=DEFAULT_MAX_CLIENTS,
+                        help='client connections served at once per process '
+                             '(green threads; default: %(default)s)')
+    tuning.add_argument('--backlog', type=int, default=DEFAULT_BACKLOG,
+                        help='listen backlog (default: %(default)s)')
+    tuning.add_argument('--client-timeout', type=float,
+                        default=DEFAULT_CLIENT_TIMEOUT,
+                        help='seconds an idle or slow client connection is kept '
+                             '(default: %(default)s)')
+    tuning.add_argument('--no-keepalive', dest='keepalive', action='store_false',
+                        help='close client connections after each request')
+    tuning.add_argument('--upstream-pool', type=int, metavar='N',
+                        help='kept-alive connections to the upstream per process '
+                             '(the forward app\'s pool_size; default: its own, 32)')
+    tuning.add_argument('--no-access-log', dest='access_log', action='store_false',
+                        help='do not log a line per request')
     return parser
+
+
+def configure_logging(args):
+    import logging
+    import logging.config
+    if getattr(args, 'log_config', None):
+        if not os.path.isfile(args.log_config):
+            raise SystemExit('plankton-proxy: no logging config file %s' % args.log_config)
+        logging.config.fileConfig(args.log_config, disable_existing_loggers=False)
+    else:
+        logging.basicConfig(level=args.log_level.upper(),
+                            format='%(asctime)s %(name)s %(levelname)s %(message)s')
 
 
 def serve(args):
@@ -78,16 +131,20 @@ def serve(args):
 
     from plankton_proxy import server
 
-    logging.basicConfig(level=args.log_level.upper(),
-                        format='%(asctime)s %(name)s %(levelname)s %(message)s')
+    configure_logging(args)
+    if not args.access_log:
+        # The access_log filter's lines (and eventlet's, switched off below).
+        logging.getLogger('plankton_proxy.access').setLevel(logging.WARNING)
     sockets, threads, closers = [], [], []
     global_conf = {'upstream_dialect': args.dialect}
+    if args.upstream_pool:
+        global_conf['pool_size'] = str(args.upstream_pool)
     if args.upstream:
         global_conf['upstream'] = args.upstream
     else:
         from plankton_proxy.backend.app import load_users, make_app
         users_file = args.users or find_shipped_file(os.path.join('etc', 'users.conf'))
-        backend_sock = server.listen(args.host, args.backend_port)
+        backend_sock = server.listen(args.host, args.backend_port, args.backlog)
         backend_url = 'http://%s:%d' % (args.host, backend_sock.getsockname()[1])
         try:
             backend = make_app(
@@ -99,16 +156,22 @@ def serve(args):
         sockets.append(backend_sock)
         closers.append(backend.close)
         threads.append(server.spawn_server(backend_sock, backend, 'backend',
-                                           environ_fix=False, capitalize_headers=False))
+                                           environ_fix=False, capitalize_headers=False,
+                                           access_log=args.access_log))
         global_conf.update(upstream=backend_url + '/image/v1.0',
                            pithos_url=backend_url + '/object-store/v1',
                            identity_url=backend_url + '/identity/v2.0')
     config = os.path.abspath(args.config or find_shipped_file('paste.ini'))
     app = loadapp('config:' + config, name=args.pipeline, global_conf=global_conf)
-    proxy_sock = server.listen(args.host, args.port)
+    proxy_sock = server.listen(args.host, args.port, args.backlog)
     proxy_url = 'http://%s:%d' % (args.host, proxy_sock.getsockname()[1])
     sockets.append(proxy_sock)
-    threads.append(server.spawn_server(proxy_sock, app, 'proxy'))
+    from plankton_proxy.check import pipeline_has
+    # eventlet's own request lines only when the pipeline logs none itself.
+    threads.append(server.spawn_server(
+        proxy_sock, app, 'proxy', client_timeout=args.client_timeout,
+        max_clients=args.max_clients, keepalive=args.keepalive,
+        access_log=args.access_log and not pipeline_has(app, 'AccessLogMiddleware')))
 
     lines = ['plankton-proxy %s' % proxy_url,
              '  Glance v1 API:   %s/v1  (pipeline "%s" of %s)' % (proxy_url, args.pipeline, config),
@@ -135,6 +198,10 @@ def main(argv=None):
     if args.command == 'serve':
         _monkey_patch()
         return serve(args)
+    if args.command == 'check':
+        from plankton_proxy.check import run_check
+        return run_check(args.config or find_shipped_file('paste.ini'), args.pipeline,
+                         args.upstream, args.timeout)
     return 2
 
 

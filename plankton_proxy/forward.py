@@ -24,12 +24,20 @@ Paste section (every option, with its default)::
     # Bytes read at a time when streaming a body.
     chunk_size = 65536
 
+Timing: when the environ carries a ``plankton_proxy.timing`` dict (the
+``access_log`` filter puts one there), each upstream request adds the seconds
+until the upstream's status line and headers arrived to its ``upstream``
+entry and 1 to its ``upstream_requests`` entry.  Translation filters that make
+several upstream calls for one client request pass the same dict on, so the
+totals cover them all.
+
 Answers it makes itself: 502 when the upstream refuses the connection or
 breaks the protocol, 504 when it does not answer in time, 400 for a path that
 would leave the upstream base (``.`` or ``..`` segments, no leading ``/``).
 """
 
 import logging
+import time
 import types
 from urllib.parse import quote, urlsplit
 
@@ -54,6 +62,9 @@ IDEMPOTENT_READS = frozenset(('GET', 'HEAD'))
 READ_RETRY = urllib3.Retry(total=1, connect=1, read=1, status=0, other=0,
                            redirect=False, raise_on_status=False,
                            allowed_methods=IDEMPOTENT_READS)
+
+#: environ key of the dict the upstream time is added to (see the docstring).
+ENV_TIMING = 'plankton_proxy.timing'
 
 #: CGI variables that carry request headers without the ``HTTP_`` prefix.
 CGI_HEADERS = {'CONTENT_TYPE': 'Content-Type', 'CONTENT_LENGTH': 'Content-Length'}
@@ -105,6 +116,7 @@ class ForwardApp(object):
         if parts.scheme not in ('http', 'https') or not parts.netloc:
             raise ValueError('forward: "upstream" must be an http(s) URL, got %r'
                              % upstream)
+        self.upstream = upstream
         self.base_path = parts.path.rstrip('/')
         self.chunk_size = int(conf.get('chunk_size', 65536))
         tls = {}
@@ -152,6 +164,10 @@ class ForwardApp(object):
             elif key in CGI_HEADERS:
                 name = CGI_HEADERS[key]
             else:
+                continue
+            if not isinstance(value, str):
+                # Not a header but a filter's note: keystonemiddleware sets
+                # HTTP_OPENSTACK_SYSTEM_SCOPE to None for a project token.
                 continue
             if value == '':
                 if key in CGI_HEADERS:
@@ -230,6 +246,8 @@ class ForwardApp(object):
             return error(environ, start_response)
         method = environ['REQUEST_METHOD']
         retries = READ_RETRY if body is None and method in IDEMPOTENT_READS else False
+        timing = environ.get(ENV_TIMING)
+        started = time.monotonic()
         try:
             upstream_resp = self.pool.urlopen(
                 method, path, body=body, headers=headers, retries=retries,
@@ -245,6 +263,10 @@ class ForwardApp(object):
             return self._unreachable(environ, start_response, reason)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return self._unreachable(environ, start_response, exc)
+        finally:
+            if timing is not None:
+                timing['upstream'] = timing.get('upstream', 0.0) + time.monotonic() - started
+                timing['upstream_requests'] = timing.get('upstream_requests', 0) + 1
         code = upstream_resp.status
         status = '%d %s' % (code, upstream_resp.reason or status_reasons.get(code, 'Unknown'))
         start_response(status, self._response_headers(upstream_resp))

@@ -5,6 +5,7 @@ Nothing here knows what the apps do; the apps know nothing of eventlet
 """
 
 import logging
+import re
 import signal
 
 import eventlet
@@ -13,9 +14,16 @@ import eventlet.wsgi
 LOG = logging.getLogger(__name__)
 
 
+#: Query parameters whose values never reach a log line (a token or a
+#: password sent in a URL, which no client should do but some do).
+_SECRET_QUERY = re.compile(r'([?&;][^=&;\s"]*(?:token|password|secret|signature|credential|auth)'
+                           r'[^=&;\s"]*=)[^&;\s"]*', re.IGNORECASE)
+
+
 class _AccessLog(object):
     """eventlet writes its access log to a file-like object; send it to logging.
-    Its lines carry the request line, never request headers, so no token."""
+    Its lines carry the request line, never request headers; secret-looking
+    query parameter values are replaced by ``***``."""
 
     def __init__(self, name):
         self.logger = logging.getLogger(name)
@@ -23,7 +31,7 @@ class _AccessLog(object):
     def write(self, line):
         line = line.rstrip()
         if line:
-            self.logger.info('%s', line)
+            self.logger.info('%s', _SECRET_QUERY.sub(r'\1***', line))
 
 
 #: Header names with underscores that Glance clients send and we must see
@@ -64,25 +72,40 @@ class EventletEnvironFix(object):
         return self.app(environ, start_response)
 
 
-def listen(host, port, backlog=128):
+#: Defaults of the tuning knobs (``plankton-proxy serve`` options).
+DEFAULT_BACKLOG = 128
+DEFAULT_CLIENT_TIMEOUT = 300
+DEFAULT_MAX_CLIENTS = 1024
+
+
+def listen(host, port, backlog=DEFAULT_BACKLOG):
     """Open a listening socket; port 0 picks a free one."""
     return eventlet.listen((host, port), backlog=backlog)
 
 
-def spawn_server(sock, app, name, client_timeout=300, max_clients=1024, environ_fix=True,
-                 capitalize_headers=True):
+def spawn_server(sock, app, name, client_timeout=DEFAULT_CLIENT_TIMEOUT,
+                 max_clients=DEFAULT_MAX_CLIENTS, environ_fix=True, capitalize_headers=True,
+                 keepalive=True, access_log=True):
     """Serve ``app`` on ``sock`` in a green thread and return it.
 
-    ``environ_fix=False`` leaves eventlet's environ as it is: the embedded
-    backend wants that, since a real Synnefo behind nginx drops underscore
-    header names just the same, and ``capitalize_headers=False`` keeps its
-    lower-case ``x-image-meta-*`` reply names as Plankton sends them."""
+    ``max_clients`` is the green thread pool: connections served at once
+    (more wait in the listen backlog); ``keepalive=False`` closes every
+    client connection after one request; ``access_log=False`` turns
+    eventlet's own request lines (logger ``plankton_proxy.server.<name>``)
+    off, for an app that logs its requests itself (the ``access_log``
+    filter) or when no line per request is wanted.  ``environ_fix=False`` leaves eventlet's environ
+    as it is: the embedded backend wants that, since a real Synnefo behind
+    nginx drops underscore header names just the same, and
+    ``capitalize_headers=False`` keeps its lower-case ``x-image-meta-*``
+    reply names as Plankton sends them."""
     return eventlet.spawn(
         eventlet.wsgi.server, sock, EventletEnvironFix(app) if environ_fix else app,
-        log=_AccessLog('plankton_proxy.access.' + name),
+        log=_AccessLog('plankton_proxy.server.' + name),
+        log_output=access_log,
         socket_timeout=client_timeout,
         max_size=max_clients,
         capitalize_response_headers=capitalize_headers,
+        keepalive=keepalive,
         # A crash answers a bare 500: tracebacks go to the log, not to clients.
         debug=False)
 
@@ -117,3 +140,4 @@ def wait_forever(threads, sockets, poll=0.1):
                 pass
         for thread in threads:
             thread.kill()
+

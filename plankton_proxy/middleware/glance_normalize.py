@@ -5,6 +5,7 @@
 * parses the image metadata of ``POST /images`` and ``PUT /images/<id>``
   once, into the canonical request metadata the other filters read from
   ``environ['plankton_proxy.request_meta']``:
+
   - ``x-image-meta-*`` headers with dashes or underscores, names and values
     percent-decoded when they come from glanceclient (configurable),
     ``True``/``False``/``None`` booleans (``None`` = not set);
@@ -13,6 +14,7 @@
     ``properties``; echoed keys such as ``deleted`` or ``virtual_size``
     never become properties.  The JSON body is consumed;
   - openstacksdk's ``x-image-meta-<key>`` (no ``property-``) as properties.
+
 * refuses what Glance refuses (bad integers, unknown fields, long names or
   checksums, reserved property names) with a Glance-shaped 400.
 
