@@ -98,7 +98,7 @@ def test_default_pipeline(upstream, access_lines):
     assert resp.status_int == 200 and resp.text == 'OK\nupstream: reachable\n'
     resp = call(app, '/')
     assert resp.status_int == 300
-    assert resp.json['versions'][0]['links'][0]['href'] == 'http://localhost:80/v1/'
+    assert resp.json['versions'][0]['links'][0]['href'] == 'http://localhost:80/v2/'   # decision 18
     rid = resp.headers['X-Openstack-Request-Id']
     assert RID.match(rid) and access_lines[-1].startswith(rid + ' ')
 
