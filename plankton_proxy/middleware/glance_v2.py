@@ -53,6 +53,13 @@ Configuration::
     # Most properties / tags an image may have (negative: unlimited) -> 413.
     property_quota = 128
     tag_quota = 128
+    # Read by the v1 rules this filter composes; they change nothing in v2
+    # (v2 lists are always selected in the proxy, v2 never re-registers,
+    # reads no x-image-meta headers and always answers JSON).
+    allow_reregister = false
+    upstream_paginates = false
+    json_show_agents = openstacksdk
+    percent_decode = glanceclient
 """
 
 import json

@@ -339,3 +339,46 @@ def test_glanceclient_v2(stack, alice):
     assert 'os_distro' not in gc.images.get(im['id'])
     gc.images.delete(im['id'])
     assert v2(stack, token, 'GET', '/images/' + im['id']).status_code == 404
+
+
+def test_members_with_the_clients(stack, alice, bob):
+    import glanceclient
+    im = new_image(stack, alice[1])
+    gc = glanceclient.Client('2', endpoint=stack.url, token=alice[1])
+    member = gc.image_members.create(im['id'], bob[0])
+    assert member['status'] == 'accepted'
+    assert [m['member_id'] for m in gc.image_members.list(im['id'])] == [bob[0]]
+    gc.image_tags.update(im['id'], 'shared-tag')
+    out = osc(stack, alice[1], 'image', 'member', 'list', '-f', 'json', im['id'])
+    assert out.returncode == 0, out.stderr
+    assert [(m['Member ID'], m['Status']) for m in json.loads(out.stdout)] == \
+        [(bob[0], 'accepted')]
+    out = osc(stack, bob[1], 'image', 'set', '--accept', '--project', bob[0], im['id'])
+    assert out.returncode == 0, out.stderr
+    out = osc(stack, bob[1], 'image', 'show', '-f', 'json', im['id'])
+    assert out.returncode == 0 and json.loads(out.stdout)['tags'] == ['shared-tag']
+    gc.image_members.delete(im['id'], bob[0])
+    assert gc.image_members.list(im['id']) is not None
+    assert list(gc.image_members.list(im['id'])) == []
+
+
+def test_glance_cli_v2(stack, alice):
+    im = new_image(stack, alice[1])
+    glance = [os.path.join(BIN, 'glance'), '--os-image-api-version', '2',
+              '--os-image-url', stack.url, '--os-auth-token', alice[1]]
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+
+    def run(*args):
+        return subprocess.run(glance + list(args), capture_output=True, text=True,
+                              timeout=90, stdin=subprocess.DEVNULL, env=env)
+    out = run('image-list')
+    assert out.returncode == 0 and im['id'] in out.stdout, out.stderr
+    out = run('image-update', '--property', 'os_distro=arch', '--min-disk', '4', im['id'])
+    assert out.returncode == 0, out.stderr
+    out = run('image-tag-update', im['id'], 'cli-tag')
+    assert out.returncode == 0, out.stderr
+    got = v2(stack, alice[1], 'GET', '/images/' + im['id']).json()
+    assert got['os_distro'] == 'arch' and got['min_disk'] == 4
+    assert got['tags'] == ['cli-tag']
+    out = run('image-download', '--file', os.devnull, im['id'])
+    assert out.returncode != 0 and 'pithos://' in out.stderr
