@@ -13,7 +13,8 @@ setup(
     # The deploy file and demo users, found by `plankton-proxy serve` here
     # when the project is installed rather than run from a checkout.
     data_files=[('share/plankton-proxy', ['paste.ini']),
-                ('share/plankton-proxy/etc', ['etc/users.conf'])],
+                ('share/plankton-proxy/etc', ['etc/users.conf',
+                                              'etc/paste-download.ini'])],
     install_requires=[
         'WebOb>=1.8',
         'PasteDeploy>=3.0',
@@ -65,6 +66,8 @@ setup(
             'glance_members = plankton_proxy.middleware.glance_members:filter_factory',
             'glance_images = plankton_proxy.middleware.glance_images:filter_factory',
             'glance_v2 = plankton_proxy.middleware.glance_v2:filter_factory',
+            'glance_upload = plankton_proxy.middleware.glance_upload:filter_factory',
+            'glance_download = plankton_proxy.middleware.glance_download:filter_factory',
         ],
         'pytest11': [
             'plankton_proxy = plankton_proxy.testing',

@@ -270,6 +270,54 @@ DEFAULT_PROPERTY_QUOTA = 128
 DEFAULT_MEMBER_QUOTA = 128
 
 
+# ---------------------------------------------------------------------------
+# Image data (decisions 3-6, 16): uploads into Pithos, queued placeholders,
+# downloads.
+
+#: Glance's default ``image_size_cap`` (1 TiB): a declared size above the cap
+#: -> 400, a chunked body that grows past it -> 413 (glance-v1.md §4 step 2).
+DEFAULT_IMAGE_SIZE_CAP = 1099511627776
+#: Reserved status of a placeholder registered without data (decision 5).
+QUEUED_STATUS = 'queued'
+#: Glance answers a declared ``x-image-meta-size: 0`` without data with an
+#: active, empty image (checksum null), not a queued one (glance-v1.md §3.5).
+ZERO_SIZE_STATUS = 'active'
+#: What Plankton stores when a register names no format (plankton.md §2.3
+#: step 7): a queued placeholder registered without formats gets these.
+PLANKTON_DEFAULT_DISK_FORMAT = 'diskdump'
+PLANKTON_DEFAULT_CONTAINER_FORMAT = 'bare'
+#: Content-Type of the objects the proxy writes to Pithos (Pithos needs one).
+PITHOS_DATA_CONTENT_TYPE = 'application/octet-stream'
+#: Object metadata marking a file the proxy itself uploaded (decision 16:
+#: only such files may be deleted with their image, when the operator says so).
+UPLOAD_MARKER_HEADER = 'X-Object-Meta-Plankton-Proxy'
+UPLOAD_MARKER_VALUE = 'upload'
+#: Download replies: exactly this Content-Type (clients.md §0.13).
+GLANCE_DATA_CONTENT_TYPE = 'application/octet-stream'
+#: Glance statuses whose data cannot be read (the reference answers 404).
+NO_DATA_STATUSES = {'queued', 'saving', 'killed', 'deleted', 'pending_delete'}
+
+#: Glance's messages on the data path (glance-v1.md §4 and §5).
+MSG_SIZE_CAP = 'Denying attempt to upload image larger than %d bytes.'
+#: Glance ends these with "Setting image status to 'killed'."; the proxy
+#: keeps nothing instead (decision 1), and says so.
+MSG_SIZE_MISMATCH = ('Supplied size (%d) and size generated from uploaded image '
+                     '(%d) did not match. Nothing was stored.')
+MSG_CHECKSUM_MISMATCH = ('Supplied checksum (%s) and checksum generated from '
+                         'uploaded image (%s) did not match. Nothing was stored.')
+MSG_UNQUEUED = 'Cannot upload to an unqueued image'
+MSG_MULTIPLE_SOURCES = "It's invalid to provide multiple image sources."
+MSG_LOCATION_SIZE = ('Provided image size must match the stored image size. '
+                     '(provided size: %d, stored size: %d)')
+MSG_NO_DATA = 'Image %s has no data to download (status %s).'
+
+
+def is_md5(value):
+    """A 32-hex MD5 (what Glance calls checksum), as opposed to a Merkle hash."""
+    return bool(value) and len(value) == 32 and \
+        all(c in '0123456789abcdef' for c in value.lower())
+
+
 class Invalid(ValueError):
     """A Glance client sent something Glance would refuse; ``status`` is
     the Glance status code, ``str(exc)`` the message."""
@@ -489,6 +537,69 @@ class Translator(object):
             return self.unknown_status
         return PLANKTON_TO_GLANCE_STATUS.get(str(value).strip().lower(),
                                              self.unknown_status)
+
+    def check_formats(self, fields, required=False, current=None):
+        """Glance's format rules (glance-v1.md §3.4) on request ``fields``
+        (updated in place for the Amazon rule); ``required``: data or a
+        location is being attached, so both formats must be known from the
+        request or from ``current``."""
+        disk = fields.get('disk_format')
+        cont = fields.get('container_format')
+        amazon = ('aki', 'ari', 'ami')
+        if disk in amazon and cont is None:
+            fields['container_format'] = cont = disk
+        elif cont in amazon and disk is None:
+            fields['disk_format'] = disk = cont
+        elif (disk in amazon or cont in amazon) and disk != cont:
+            raise Invalid("Invalid mix of disk and container formats. When "
+                          "setting a disk or container format to one of 'aki', "
+                          "'ari', or 'ami', the container and disk formats must "
+                          "match.")
+        if disk is not None:
+            self.disk_format_to_plankton(disk)
+        if cont is not None:
+            self.container_format_to_plankton(cont)
+        if required:
+            if cont is None and not (current or {}).get('container_format'):
+                raise Invalid('Container format is not specified.')
+            if disk is None and not (current or {}).get('disk_format'):
+                raise Invalid('Disk format is not specified.')
+
+    def default_formats(self):
+        """The Glance names of Plankton's default formats -> (disk, container)."""
+        disk = self.disk_map_back.get(PLANKTON_DEFAULT_DISK_FORMAT) or \
+            sorted(self.disk_map)[0]
+        cont = self.container_map_back.get(PLANKTON_DEFAULT_CONTAINER_FORMAT) or \
+            sorted(self.container_map)[0]
+        return disk, cont
+
+    def reserved_update_headers(self, current, changes):
+        """Plankton PUT headers that set (or, with value None, remove)
+        reserved properties of ``current`` and leave everything else as it is.
+
+        S16+ merges key by key (an empty value deletes); S13 replaces the
+        whole property set, so every kept property is sent again."""
+        old_user = current.get('properties') or {}
+        old_reserved = dict(current.get('_reserved') or {})
+        wanted = {}
+        for field, value in changes.items():
+            key = RESERVED_PROPERTIES[field]
+            if value is None:
+                if key in old_reserved:
+                    wanted[key] = ''
+                    old_reserved.pop(key)
+            else:
+                if isinstance(value, bool):
+                    value = render_plankton_bool(value)
+                wanted[key] = str(value)
+                old_reserved[key] = str(value)
+        if self.dialect == 's13':
+            props = {k: v for k, v in old_user.items() if v != ''}
+            props.update({k: v for k, v in old_reserved.items() if v != ''})
+        else:
+            props = wanted
+        return [(PLANKTON_PROPERTY_PREFIX + quote(key.replace('_', '-'), safe='-'),
+                 plankton_quote(value)) for key, value in props.items()]
 
     # -- Plankton reply -> canonical ----------------------------------------
 

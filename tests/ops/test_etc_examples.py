@@ -84,7 +84,8 @@ def access_lines():
     logger.removeHandler(handler)
 
 
-@pytest.mark.parametrize('name', ['paste-keystone.ini', 'paste-oslo.ini', 'paste-external.ini'])
+@pytest.mark.parametrize('name', ['paste-keystone.ini', 'paste-oslo.ini', 'paste-external.ini',
+                                  'paste-download.ini'])
 def test_examples_keep_the_shipped_pipeline(name):
     # Each example is the shipped main pipeline plus other projects' filters:
     # when the shipped pipeline changes, the examples must follow.
@@ -196,6 +197,7 @@ def test_every_etc_file_is_covered():
         'paste-keystone.ini': 'test_keystone_example',
         'paste-oslo.ini': 'test_oslo_example',
         'paste-external.ini': 'test_external_example_over_tls',
+        'paste-download.ini': 'tests/data/test_data_path.py (download enabled)',
         'gunicorn.conf.py': 'tests/ops/test_recipes.py',
         'uwsgi.ini': 'tests/ops/test_recipes.py',
         'plankton-proxy.service': 'tests/ops/test_recipes.py (systemd-analyze verify)',
