@@ -1050,6 +1050,9 @@ V2_SERVED_VISIBILITIES = ('public', 'shared', 'private')
 #: added through v1 stay meaningful.
 V2_DEFAULT_VISIBILITY = 'shared'
 V2_TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
+#: The hash the data path computes while it streams, shown by v2 as
+#: ``os_hash_algo``/``os_hash_value`` (Glance's default ``hashing_algorithm``).
+OS_HASH_ALGO = 'sha512'
 V2_TAG_MAX = 255
 V2_PROPERTY_KEY_MAX = 255
 DEFAULT_TAG_QUOTA = 128

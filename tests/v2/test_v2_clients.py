@@ -39,8 +39,9 @@ def new_image(stack, token, name=None, **kw):
     return stack.register(token, name, loc, **kw)
 
 
-def v2(stack, token, method, path, body=None, ctype='application/json', **kw):
-    headers = {'X-Auth-Token': token}
+def v2(stack, token, method, path, body=None, ctype='application/json',
+       headers=None, **kw):
+    headers = dict(headers or {}, **{'X-Auth-Token': token})
     data = None
     if body is not None:
         data = json.dumps(body)

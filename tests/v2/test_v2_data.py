@@ -12,9 +12,8 @@ import requests
 
 from tests.v2.test_v2_clients import BIN, alice, stack, v2  # noqa: F401 (fixtures)
 
-# The data path (glance_upload/glance_download) is its own issue; these tests
-# run once it is in the pipeline (they passed with branch 'data' merged).
-pytest.importorskip('plankton_proxy.middleware.glance_upload')
+ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
+DOWNLOAD_INI = os.path.join(ROOT, 'etc', 'paste-download.ini')
 
 
 def test_queued_upload_active(stack, alice):
@@ -32,6 +31,8 @@ def test_queued_upload_active(stack, alice):
     got = v2(stack, token, 'GET', '/images/' + image['id']).json()
     assert got['status'] == 'active' and got['size'] == len(data)
     assert got['checksum'] == hashlib.md5(data).hexdigest()
+    assert got['os_hash_algo'] == 'sha512'
+    assert got['os_hash_value'] == hashlib.sha512(data).hexdigest()
     assert got['id'] == image['id']
     # a second upload: not queued any more
     resp = requests.put(stack.url + image['file'], data=b'x', headers={
@@ -70,3 +71,30 @@ def test_openstack_cli_create_with_file(stack, alice, tmp_path):
     shown = json.loads(out.stdout)
     got = v2(stack, alice[1], 'GET', '/images/' + shown['id']).json()
     assert got['status'] == 'active' and got['size'] == 15000 and got['k'] == 'v'
+
+
+def test_download_when_the_operator_turns_it_on(tmp_path):
+    from plankton_proxy.testing import Stack
+    server = Stack(['--in-memory', '--config', DOWNLOAD_INI])
+    try:
+        uuid_, token = server.users[0]
+        data = os.urandom(5000)
+        resp = v2(server, token, 'POST', '/images', {
+            'name': 'dl-' + uuid.uuid4().hex[:6], 'disk_format': 'raw',
+            'container_format': 'bare'})
+        image = resp.json()
+        # queued: no data yet
+        assert v2(server, token, 'GET', '/images/%s/file' % image['id']).status_code == 204
+        requests.put(server.url + image['file'], data=data, headers={
+            'X-Auth-Token': token, 'Content-Type': 'application/octet-stream'})
+        resp = v2(server, token, 'GET', '/images/%s/file' % image['id'])
+        assert resp.status_code == 200 and resp.content == data
+        assert resp.headers['Content-Type'] == 'application/octet-stream'
+        resp = v2(server, token, 'GET', '/images/%s/file' % image['id'],
+                  headers={'Range': 'bytes=10-19'})
+        assert resp.status_code == 206 and resp.content == data[10:20]
+        import glanceclient
+        gc = glanceclient.Client('2', endpoint=server.url, token=token)
+        assert b''.join(gc.images.data(image['id'])) == data
+    finally:
+        server.stop()
