@@ -1223,10 +1223,7 @@ def _v2_value(translator, key, value):
                           "be an array of strings")
         for tag in value:
             check_tag(tag)
-        if len(set(value)) != len(value):
-            raise Invalid("Provided object does not match schema 'image': %r has "
-                          "non-unique elements" % (value,))
-        return list(value)
+        return list(dict.fromkeys(value))      # a set, as Glance keeps tags
     raise Invalid('Unsupported attribute %s' % key)
 
 
@@ -1266,8 +1263,6 @@ def meta_from_v2_create(translator, doc):
                 fields[key] = value
         else:
             props[key] = value
-    if fields.get('tags'):
-        fields['tags'] = list(dict.fromkeys(fields['tags']))
     return RequestMeta(v2_fields_to_canonical(fields), props, False, 'json')
 
 

@@ -135,7 +135,7 @@ def test_v1_metadata_shows_the_same_through_v2_and_back(stack, alice):
     ([{'op': 'replace', 'path': '/visibility', 'value': 'everyone'}], 400),
     ([{'op': 'replace', 'path': '/disk_format', 'value': 'qcow2'}], 400),
     ([{'op': 'replace', 'path': '/name', 'value': None}], 400),
-    ([{'op': 'replace', 'path': '/tags', 'value': ['a', 'a']}], 400),
+    ([{'op': 'replace', 'path': '/tags', 'value': ['a', 'x' * 256]}], 400),
     ({'op': 'add'}, 400),
     (['add'], 400),
 ])
