@@ -224,7 +224,7 @@ class GlanceImages(object):
                              "can be registered." % location)
         if tr.parse_pithos_location(location) is None:
             raise tr.Invalid("Invalid location %s" % location)
-        self.check_formats(fields, required=True)
+        self.translator.check_formats(fields, required=True)
         if not fields.get('name'):
             raise tr.Invalid("The registry requires an image name "
                              "(x-image-meta-name).")
@@ -270,29 +270,6 @@ class GlanceImages(object):
         out.headers['Location'] = '%s%s/images/%s' % (
             Request(environ).host_url, environ.get('SCRIPT_NAME', ''), image['id'])
         return out
-
-    def check_formats(self, fields, required=False, current=None):
-        disk = fields.get('disk_format')
-        cont = fields.get('container_format')
-        amazon = ('aki', 'ari', 'ami')
-        if disk in amazon and cont is None:
-            fields['container_format'] = cont = disk
-        elif cont in amazon and disk is None:
-            fields['disk_format'] = disk = cont
-        elif (disk in amazon or cont in amazon) and disk != cont:
-            raise tr.Invalid("Invalid mix of disk and container formats. When "
-                             "setting a disk or container format to one of 'aki', "
-                             "'ari', or 'ami', the container and disk formats must "
-                             "match.")
-        if disk is not None:
-            self.translator.disk_format_to_plankton(disk)
-        if cont is not None:
-            self.translator.container_format_to_plankton(cont)
-        if required:
-            if cont is None and not (current or {}).get('container_format'):
-                raise tr.Invalid('Container format is not specified.')
-            if disk is None and not (current or {}).get('disk_format'):
-                raise tr.Invalid('Disk format is not specified.')
 
     def check_quota(self, count):
         if 0 <= self.property_quota < count:
@@ -377,7 +354,7 @@ class GlanceImages(object):
             refuse(c.glance_error(
                 501, 'The upstream registry (Synnefo 0.13) cannot change '
                 'is_public of a registered image.', environ))
-        self.check_formats(fields)
+        self.translator.check_formats(fields)
         for field in ('name', 'disk_format', 'container_format'):
             if field in fields and fields[field] == current.get(field):
                 fields.pop(field)

@@ -312,7 +312,7 @@ class GlanceV2(object):
         self.check_tag_quota(meta.fields.get('tags') or [])
         if not meta.fields.get('name'):
             raise tr.Invalid('The registry requires an image name.')
-        self.images.check_formats(meta.fields)
+        self.translator.check_formats(meta.fields)
         resp = c.subrequest(self.app, environ, 'POST', '/images', face='v1',
                             meta=meta, headers=[('Content-Type',
                                                  'application/octet-stream')])
