@@ -79,14 +79,8 @@ DEFAULT_MAX_CLIENTS = 1024
 
 
 def listen(host, port, backlog=DEFAULT_BACKLOG):
-    """Open a listening socket; port 0 picks a free one.
-
-    SO_REUSEPORT (eventlet's default) only for a fixed port, where two
-    processes may share it on purpose: with port 0 Linux may hand out a port
-    that another SO_REUSEPORT socket of the same user already listens on
-    (even this process's own backend), and connections are then split
-    between two different servers."""
-    return eventlet.listen((host, port), backlog=backlog, reuse_port=bool(port))
+    """Open a listening socket; port 0 picks a free one."""
+    return eventlet.listen((host, port), backlog=backlog)
 
 
 def spawn_server(sock, app, name, client_timeout=DEFAULT_CLIENT_TIMEOUT,
