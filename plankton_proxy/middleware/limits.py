@@ -4,17 +4,19 @@ Put it right after ``versions``, before every other filter: what it
 refuses never costs an upstream request, a body read or a parse.
 
 * **paths outside the image API**: only ``/images...`` and
-  ``/shared-images/...`` (below the version prefix) are served; anything
+  ``/shared-images/...`` (below the ``/v1`` prefix) are served; anything
   else -> 404, and a method Glance v1 does not route for a path -> 405 with
   ``Allow``.  So no client request can reach an upstream path that the
-  translation filters do not know;
+  translation filters do not know.  (``/v2`` paths are ``glance_v2``'s to
+  route: it answers 404 itself for what it does not serve);
 * **headers**: more than ``max_header_count`` -> 400; a header line longer
   than ``max_header_size`` -> 400; a name outside the HTTP token set or a
   value with a control character (NUL, CR, LF...) -> 400;
 * **URL** longer than ``max_url_length`` -> 414;
-* **metadata bodies** (JSON, and every member-list body) larger than
-  ``max_json_body`` -> 413 (Glance's code for "too large"), sized or
-  chunked; image data is not a metadata body and is not limited here;
+* **metadata bodies** (JSON, every v1 member-list body, every v2 body but
+  ``PUT /v2/images/<id>/file``) larger than ``max_json_body`` -> 413
+  (Glance's code for "too large"), sized or chunked; image data is not a
+  metadata body and is not limited here;
 * **properties**: a name longer than ``max_property_name`` or a value longer
   than ``max_property_value`` characters (``x-image-meta-property-*``
   headers, or the ``properties`` of a JSON body) -> 400.  The number of
@@ -59,6 +61,8 @@ TOKEN_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 CONTROL_RE = re.compile(r'[\x00-\x08\x0a-\x1f\x7f]')
 
 PROPERTY_HEADER = 'HTTP_X_IMAGE_META_PROPERTY_'
+#: Set by ``versions``: the API a request was routed to ('v1' or 'v2').
+API_VERSION_KEY = 'plankton_proxy.api_version'
 CGI_HEADERS = ('CONTENT_TYPE', 'CONTENT_LENGTH')
 
 
@@ -86,6 +90,12 @@ class RequestLimits(object):
     def check(self, environ):
         self.check_url(environ)
         self.check_headers(environ)
+        if environ.get(API_VERSION_KEY) == 'v2':
+            # glance_v2 routes (and 404s) v2 paths itself; every v2 body but
+            # image data (PUT .../file) is a metadata body.
+            if not environ.get('PATH_INFO', '').endswith('/file'):
+                self.check_body(environ, 'v2')
+            return
         kind = self.check_route(environ)
         self.check_body(environ, kind)
 
@@ -149,9 +159,9 @@ class RequestLimits(object):
 
     def check_body(self, environ, kind):
         method = environ['REQUEST_METHOD']
-        if method not in ('POST', 'PUT'):
+        if method not in ('POST', 'PUT', 'PATCH'):
             return
-        metadata = kind in ('members', 'member') or c.is_json_body(environ)
+        metadata = kind in ('members', 'member', 'v2') or c.is_json_body(environ)
         if not metadata:
             return
         length = environ.get('CONTENT_LENGTH')

@@ -246,7 +246,7 @@ def test_fuzz_headers(target, case):
     send(target, request(method.encode(), path, raw_headers, body, token), 'headers')
 
 
-SEGMENTS = ['images', 'v1', 'v1.0', 'v1.1', 'detail', 'members', 'file', 'shared-images',
+SEGMENTS = ['images', 'v1', 'v1.0', 'v1.1', 'v2', 'schemas', 'tags', 'stage', 'import', 'detail', 'members', 'file', 'shared-images',
             '..', '.', '%2e%2e', '%2E%2e', '%252e%252e', '%2f', '%2F', '%252f', '',
             '..%2f', '%2e', '%00', '%ff', '%', '%zz', 'image', 'object-store', 'identity',
             'v2.0', 'tokens', 'bob', '*', ';x=1', '\u00e9', '~', '@', 'a' * 300]
@@ -264,7 +264,8 @@ def paths(draw):
     overlong = draw(st.integers(min_value=0, max_value=10))
     if overlong == 10:
         segments.append('f' * draw(st.integers(min_value=1000, max_value=12000)))
-    start = draw(st.sampled_from([['v1', 'images'], ['v1'], [], ['images']]))
+    start = draw(st.sampled_from([['v1', 'images'], ['v1'], [], ['images'], ['v2', 'images'],
+                                  ['v2']]))
     return prefix + '/' + '/'.join(start + segments)
 
 
@@ -297,6 +298,7 @@ query_value = st.one_of(st.integers(min_value=-2 ** 70, max_value=2 ** 70).map(s
 
 @given(pairs=st.lists(st.tuples(st.sampled_from(QUERY_KEYS), query_value), max_size=6),
        path=st.sampled_from(['/v1/images', '/v1/images/detail', '/v1/', '/images/detail',
+                             '/v2/images', '/v2/images/{id}/members',
                              '/v1/shared-images/bob', '/v1/images/{id}/members']),
        raw=st.booleans())
 @seed(SEED)
@@ -352,12 +354,15 @@ def json_bodies(draw):
 
 
 @given(body=json_bodies(),
-       where=st.sampled_from([('PUT', '/v1/images/{id}/members'),
+       where=st.sampled_from([('PATCH', '/v2/images/{id}'), ('POST', '/v2/images'),
+                              ('POST', '/v2/images/{id}/members'),
+                              ('PUT', '/v1/images/{id}/members'),
                               ('PUT', '/v1/images/{id}/members/bob'),
                               ('PUT', '/v1/images/{id}'),
                               ('POST', '/v1/images')]),
        ctype=st.sampled_from([b'application/json', b'application/json; charset=latin-1',
-                              None, b'text/plain']))
+                              None, b'text/plain',
+                              b'application/openstack-images-v2.1-json-patch']))
 @seed(SEED)
 @_settings(SHARES['bodies'])
 def test_fuzz_json_bodies(target, body, where, ctype):
@@ -378,7 +383,9 @@ def test_fuzz_json_bodies(target, body, where, ctype):
                              '/v1/images/{other}/members', '/v1/images/{other}/members/bob',
                              '/v1/shared-images/bob', '/v1/images/{other}/file', '/v1/',
                              '/v1/images/{id}/members/bob', '/versions', '/v1/foo',
-                             '/image/v1.0/images/', '/object-store/v1/x']))
+                             '/image/v1.0/images/', '/object-store/v1/x',
+                             '/v2/images', '/v2/images/{id}', '/v2/images/{other}/tags/t',
+                             '/v2/images/{other}/members', '/v2/schemas/image']))
 @seed(SEED)
 @_settings(SHARES['methods'])
 def test_fuzz_methods(target, method, path):
