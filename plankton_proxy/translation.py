@@ -1296,7 +1296,7 @@ def v2_patch_changes(content_type, body):
     draft = V2_PATCH_MEDIA_TYPES[media]
     try:
         doc = json.loads(body.decode('utf-8') if isinstance(body, bytes) else body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Invalid('Malformed JSON in request body.')
     if not isinstance(doc, list):
         raise Invalid('Request body must be a JSON array of operation objects.')

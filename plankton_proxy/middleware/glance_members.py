@@ -52,8 +52,9 @@ from plankton_proxy.middleware import _common as c
 from plankton_proxy.middleware._identity import CallerIdentity
 from plankton_proxy.middleware.glance_images import plankton_list
 
-#: Plankton routes member ids matching this only (plankton.md §1.2).
-MEMBER_RE = re.compile(r'^[\w@._-]+$')
+#: Plankton routes member ids matching this only (plankton.md §1.2; ASCII:
+#: a non-ASCII "word" character made the registry fail).
+MEMBER_RE = re.compile(r'^[\w@._-]+$', re.ASCII)
 CAN_SHARE_WARNING = ('299 plankton-proxy "can_share is not supported by the '
                      'registry: the member was added with can_share false"')
 

@@ -178,7 +178,7 @@ class GlanceV2(object):
             raise tr.Invalid('Body expected in request.')
         try:
             return json.loads(body.decode('utf-8'))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise tr.Invalid('Malformed JSON in request body.')
 
     # -- schemas ------------------------------------------------------------
