@@ -10,7 +10,7 @@ from webob import Request
 from plankton_proxy.middleware import (glance_errors, glance_images, glance_lists,
                                        glance_members, glance_normalize)
 from tests.translation.conftest import (ALICE, ALICE_TOKEN, BOB, BOB_TOKEN, USERS,
-                                        Upstream, build_pipeline, with_versions)
+                                        build_pipeline, with_versions)
 
 GC = {'User-Agent': 'python-glanceclient', 'Content-Type': 'application/octet-stream'}
 SDK = {'User-Agent': 'openstacksdk/4.22.0 keystoneauth1/5.18.1'}
