@@ -38,6 +38,19 @@ def error_message(resp):
     return inner['message']
 
 
+def page_through(app, query):
+    """The names of every page of ``/v1/images/detail?<query>``, following the
+    last id as the marker until a page comes back empty (as openstacksdk)."""
+    seen, marker = [], None
+    while True:
+        q = query + ('&marker=' + marker if marker else '')
+        page = doc(call(app, 'GET', '/v1/images/detail?' + q))['images']
+        if not page:
+            return seen
+        seen += [i['name'] for i in page]
+        marker = page[-1]['id']
+
+
 def create(app, up, name, public=False, props=None, headers=None, user=ALICE,
            token=ALICE_TOKEN, **fields):
     loc = up.add_file(user, 'images', name)
@@ -378,14 +391,7 @@ def test_paging_is_linear(upstream, dialect):
     for i in range(30):
         create(app, upstream, 'p%02d' % i)
     upstream.requests.clear()
-    seen, marker = [], None
-    while True:
-        q = 'limit=3' + ('&marker=' + marker if marker else '')
-        page = doc(call(app, 'GET', '/v1/images/detail?' + q))['images']
-        if not page:
-            break
-        seen += [i['name'] for i in page]
-        marker = page[-1]['id']
+    seen = page_through(app, 'limit=3')
     assert len(seen) == 30 and len(set(seen)) == 30
     assert len([r for r in upstream.requests if r[1] == '/images/detail']) == 1
 
@@ -513,14 +519,7 @@ def test_upstream_paginates(upstream, dialect):
     for i in range(7):
         create(app, up, 'pg%d' % i)
     up.requests.clear()
-    seen, marker = [], None
-    while True:
-        q = 'limit=3&sort_key=name&sort_dir=asc' + ('&marker=' + marker if marker else '')
-        page = doc(call(app, 'GET', '/v1/images/detail?' + q))['images']
-        if not page:
-            break
-        seen += [i['name'] for i in page]
-        marker = page[-1]['id']
+    seen = page_through(app, 'limit=3&sort_key=name&sort_dir=asc')
     assert seen == ['pg%d' % i for i in range(7)]
     queries = [r[2] for r in up.requests if r[1] == '/images/detail']
     assert all('limit=3' in q for q in queries) and len(queries) == 4
