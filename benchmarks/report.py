@@ -120,6 +120,18 @@ def table(results):
                 for op, s in data['summary'].items()]
         out.append(simple_table(['', 'direct MB/s', 'proxy MB/s', 'proxy/direct',
                                  'proxy RSS growth MiB'], rows))
+        product = data.get('product')
+        if product:
+            out.append('')
+            out.append('Glance image data (%d MiB): POST /v1/images with the data and GET '
+                       '/v1/images/<id> (glance_download on) through the shipped pipeline, '
+                       'vs a direct Pithos PUT/GET:' % (data['bytes'] >> 20))
+            out.append('')
+            rows = [[op, '%.0f' % s['direct_mb_s'], '%.0f' % s['proxy_mb_s'],
+                     _f(s['proxy/direct']), _f(s['proxy_rss_growth_mib'], 1)]
+                    for op, s in product['summary'].items()]
+            out.append(simple_table(['', 'direct MB/s', 'proxy MB/s', 'proxy/direct',
+                                     'proxy RSS growth MiB'], rows))
         targets += [('data path: ' + k, v) for k, v in data['targets_met'].items()]
     sc = results.get('scale')
     if sc:

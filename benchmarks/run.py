@@ -6,7 +6,7 @@ issue 8's items, prints a table and writes ``benchmarks/results/latest.json``
 
 ``--quick`` (< 2 minutes): short points, smaller N and data.  ``--smoke``
 (seconds): proves the command works, its figures mean nothing (the test suite
-runs it).  The full run takes about 12 minutes.  Results under
+runs it).  The full run takes about 10 minutes.  Results under
 ``benchmarks/results/`` come from the full run unless ``latest.json`` says
 otherwise (``"level"``).  ``--profile`` adds py-spy profiles of the proxy
 (``benchmarks/profile.py``).
@@ -78,8 +78,11 @@ def git_commit():
         out = subprocess.run(['git', '-C', procs.ROOT, 'rev-parse', 'HEAD'],
                              capture_output=True, text=True)
         commit = out.stdout.strip() or None
+        # Changes under benchmarks/results (the previous run's output) do not count.
         dirty = subprocess.run(['git', '-C', procs.ROOT, 'status', '--porcelain',
-                                '--untracked-files=no'], capture_output=True, text=True)
+                                '--untracked-files=no', '--', '.',
+                                ':(exclude)benchmarks/results'],
+                               capture_output=True, text=True)
         return {'commit': commit, 'dirty': bool(dirty.stdout.strip())}
     except OSError:
         return {'commit': None, 'dirty': None}

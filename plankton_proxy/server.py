@@ -79,8 +79,14 @@ DEFAULT_MAX_CLIENTS = 1024
 
 
 def listen(host, port, backlog=DEFAULT_BACKLOG):
-    """Open a listening socket; port 0 picks a free one."""
-    return eventlet.listen((host, port), backlog=backlog)
+    """Open a listening socket; port 0 picks a free one.
+
+    A fixed port is opened with SO_REUSEPORT (eventlet's default), so that
+    several ``serve`` processes can share it on purpose (benchmarks/hop.py
+    measures that).  Port 0 is not: with SO_REUSEPORT Linux may hand the
+    same free port to two listeners, even to the proxy and its own embedded
+    backend, and requests then land on either."""
+    return eventlet.listen((host, port), backlog=backlog, reuse_port=bool(port))
 
 
 def spawn_server(sock, app, name, client_timeout=DEFAULT_CLIENT_TIMEOUT,
