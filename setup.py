@@ -65,6 +65,7 @@ setup(
             'glance_lists = plankton_proxy.middleware.glance_lists:filter_factory',
             'glance_members = plankton_proxy.middleware.glance_members:filter_factory',
             'glance_images = plankton_proxy.middleware.glance_images:filter_factory',
+            'glance_v2 = plankton_proxy.middleware.glance_v2:filter_factory',
             'glance_upload = plankton_proxy.middleware.glance_upload:filter_factory',
             'glance_download = plankton_proxy.middleware.glance_download:filter_factory',
         ],

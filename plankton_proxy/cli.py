@@ -139,6 +139,10 @@ def serve(args):
     global_conf = {'upstream_dialect': args.dialect}
     if args.upstream_pool:
         global_conf['pool_size'] = str(args.upstream_pool)
+    # Listen first: the embedded identity's catalog names the proxy's URL.
+    proxy_sock = server.listen(args.host, args.port, args.backlog)
+    proxy_url = 'http://%s:%d' % (args.host, proxy_sock.getsockname()[1])
+    sockets.append(proxy_sock)
     if args.upstream:
         global_conf['upstream'] = args.upstream
     else:
@@ -150,7 +154,10 @@ def serve(args):
             backend = make_app(
                 data_dir=None if args.in_memory else os.path.abspath(args.data_dir),
                 users=load_users(users_file), dialect=args.dialect,
-                paginate=True, public_url=backend_url)
+                paginate=True, public_url=backend_url,
+                # The identity's catalog names the proxy (its unversioned root, as a
+                # Keystone catalog names Glance): Keystone-authenticating clients come here.
+                image_public_url=proxy_url)
         except RuntimeError as exc:  # e.g. another process holds the data dir
             raise SystemExit('plankton-proxy: %s' % exc)
         sockets.append(backend_sock)
@@ -163,9 +170,6 @@ def serve(args):
                            identity_url=backend_url + '/identity/v2.0')
     config = os.path.abspath(args.config or find_shipped_file('paste.ini'))
     app = loadapp('config:' + config, name=args.pipeline, global_conf=global_conf)
-    proxy_sock = server.listen(args.host, args.port, args.backlog)
-    proxy_url = 'http://%s:%d' % (args.host, proxy_sock.getsockname()[1])
-    sockets.append(proxy_sock)
     from plankton_proxy.check import pipeline_has
     # eventlet's own request lines only when the pipeline logs none itself.
     threads.append(server.spawn_server(
@@ -182,7 +186,8 @@ def serve(args):
                       else os.path.abspath(args.data_dir)),
                   '    Plankton:  %s' % global_conf['upstream'],
                   '    Pithos:    %s/<user-uuid>' % global_conf['pithos_url'],
-                  '    identity:  %s' % global_conf['identity_url'],
+                  '    identity:  %s (its catalog names the proxy as "image")'
+                  % global_conf['identity_url'],
                   '    users:     %s (demo tokens are for local use only)' % users_file]
     # A blank line ends the banner (plankton_proxy.testing reads up to it).
     print('\n'.join(lines) + '\n', flush=True)

@@ -55,6 +55,12 @@ RESERVED_PROPERTIES = {
     'protected': RESERVED_PREFIX + 'protected',
     'checksum': RESERVED_PREFIX + 'checksum',   # an MD5, never the Merkle hash
     'status': RESERVED_PREFIX + 'status',       # e.g. queued placeholders
+    # Image API v2 fields (v1 never shows them):
+    'tags': RESERVED_PREFIX + 'tags',           # a JSON array of strings
+    'visibility': RESERVED_PREFIX + 'visibility',   # 'private' or 'shared'
+    'os_hidden': RESERVED_PREFIX + 'os_hidden',
+    'os_hash_algo': RESERVED_PREFIX + 'os_hash_algo',
+    'os_hash_value': RESERVED_PREFIX + 'os_hash_value',
 }
 
 # ---------------------------------------------------------------------------
@@ -118,6 +124,22 @@ FIELDS = {
                              create='reject', update='reject', default=None),
     'uri':              dict(kind='str',  glance=False, brief=False, plankton=None,
                              create='drop', update='drop', default=None),
+    # Image API v2 only (v2=True: a v1 request may not name them).
+    'tags':             dict(kind='tags', glance=False, brief=False, plankton=None,
+                             create='reserved', update='reserved', default=[],
+                             v2=True),
+    'visibility':       dict(kind='visibility', glance=False, brief=False,
+                             plankton=None, create='reserved', update='reserved',
+                             default=None, v2=True),
+    'os_hidden':        dict(kind='bool', glance=False, brief=False, plankton=None,
+                             create='reserved', update='reserved', default=False,
+                             v2=True),
+    'os_hash_algo':     dict(kind='str', glance=False, brief=False, plankton=None,
+                             create='reserved', update='reserved', default=None,
+                             v2=True),
+    'os_hash_value':    dict(kind='str', glance=False, brief=False, plankton=None,
+                             create='reserved', update='reserved', default=None,
+                             v2=True),
 }
 
 #: Per-dialect exceptions to the create/update rules above.
@@ -673,6 +695,13 @@ class Translator(object):
         image['owner'] = raw.get('owner') or None
         image['properties'] = user_props
         image['location'] = raw.get('location') or None
+        image['tags'] = parse_tags(reserved.get(RESERVED_PROPERTIES['tags']))
+        visibility = reserved.get(RESERVED_PROPERTIES['visibility'])
+        image['visibility'] = visibility_of(image['is_public'], visibility)
+        image['os_hidden'] = parse_plankton_bool(
+            reserved.get(RESERVED_PROPERTIES['os_hidden'], False))
+        image['os_hash_algo'] = reserved.get(RESERVED_PROPERTIES['os_hash_algo']) or None
+        image['os_hash_value'] = reserved.get(RESERVED_PROPERTIES['os_hash_value']) or None
         image['_reserved'] = reserved
         return image
 
@@ -751,10 +780,9 @@ class Translator(object):
         for field, value in meta.fields.items():
             if self.rule(field, operation) == 'reserved' and value is not None:
                 key = RESERVED_PROPERTIES[field]
-                if isinstance(value, bool):
-                    value = render_plankton_bool(value)
-                new_reserved[key] = str(value)
+                new_reserved[key] = render_reserved(value)
         if operation == 'create' or current is None:
+            new_reserved = {k: v for k, v in new_reserved.items() if v != ''}
             props = dict(meta.properties)
             props.update(new_reserved)
             return props
@@ -854,11 +882,30 @@ def _typed(field, value):
     return value
 
 
+#: openstacksdk adds ``owner_specified.openstack.{md5,sha256,object}`` to every create on
+#: its own: the user never set them, so they are stored the lossy Plankton way
+#: (``owner_specified_openstack_md5``) instead of failing the create.
+SDK_BOOKKEEPING_PREFIX = 'owner_specified.'
+
+#: ASCII punctuation Plankton would turn into ``_`` in a property key (plankton.md §2.2);
+#: ``-`` and ``_`` are already ``_`` after Glance's own normalisation.
+_LOSSY_KEY_CHARS = re.compile('[%s]' % re.escape(string.punctuation.replace('_', '')
+                                                 .replace('-', '')))
+
+
 def _check_property_key(key):
     if key.startswith(RESERVED_PREFIX) or \
             normalise_property_key(re.sub(r'[^\w]', '_', key)).startswith(RESERVED_PREFIX):
         raise Invalid("Property names starting with '%s' are reserved by this "
                       "proxy." % RESERVED_PREFIX)
+    # plankton.md §6.2 row 39: Plankton stores os.version as os_version.  Refuse rather
+    # than show the user a key they did not set.
+    bad = sorted(set(_LOSSY_KEY_CHARS.findall(key)))
+    if bad and not key.startswith(SDK_BOOKKEEPING_PREFIX):
+        raise Invalid("Property name %r: the registry (Plankton) cannot store %s in "
+                      "property names (it would keep %r); use letters, digits, '_' or "
+                      "'-'." % (key, ' '.join(repr(c) for c in bad),
+                                _LOSSY_KEY_CHARS.sub('_', key)))
 
 
 def meta_from_glance_headers(headers, percent_decoded=True, unknown_as_property=False):
@@ -893,7 +940,7 @@ def meta_from_glance_headers(headers, percent_decoded=True, unknown_as_property=
             props[key] = text(value)
             continue
         field = lname[len(GLANCE_META_PREFIX):].replace('-', '_')
-        if field not in FIELDS:
+        if field not in FIELDS or FIELDS[field].get('v2'):
             if unknown_as_property:
                 key = normalise_property_key(unquote(field) if percent_decoded else field)
                 _check_property_key(key)
@@ -924,8 +971,8 @@ def meta_from_glance_json(body):
             continue
         if key == 'is_protected':
             key = 'protected'
-        if key in FIELDS and key not in ('deleted', 'deleted_at', 'created_at',
-                                         'updated_at', 'virtual_size'):
+        if key in FIELDS and not FIELDS[key].get('v2') and key not in (
+                'deleted', 'deleted_at', 'created_at', 'updated_at', 'virtual_size'):
             if value is None and FIELDS[key]['kind'] != 'bool':
                 continue
             fields[key] = _typed(key, value if not isinstance(value, (int, float))
@@ -990,3 +1037,482 @@ def glance_status_for(plankton_status, message='', kind='read'):
         if pattern is None or re.search(pattern, message or ''):
             return glance
     return plankton_status
+
+
+# ---------------------------------------------------------------------------
+# Image API v2: one more rendering of the same canonical image.
+#
+# The v2-only fields (tags, visibility private/shared, os_hidden, the
+# os_hash pair) are reserved properties like min_ram (decision 10); the
+# rest (status, formats, booleans, timestamps, protected, ...) are the v1
+# rules above.  Requests become a RequestMeta, as v1 requests do.
+
+#: Patch media types -> JSON-patch draft (Glance: 4 = v2.0, 10 = v2.1).
+V2_PATCH_MEDIA_TYPES = {
+    'application/openstack-images-v2.0-json-patch': 4,
+    'application/openstack-images-v2.1-json-patch': 10,
+}
+V2_PATCH_OPS = ('add', 'remove', 'replace')
+#: Attributes a client may not write (403 "read-only").
+V2_READONLY = ('created_at', 'updated_at', 'status', 'checksum', 'size',
+               'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id',
+               'os_hash_algo', 'os_hash_value')
+#: Attributes a client may not name at all (403 "reserved").
+V2_RESERVED = ('location', 'deleted', 'deleted_at')
+#: Refused in a create body (403 "read-only").
+V2_DISALLOWED = ('direct_url', 'self', 'file', 'schema', 'stores')
+#: Property-name prefixes reserved by Glance and by this proxy.
+V2_RESERVED_NAMESPACES = ('os_glance', RESERVED_PREFIX)
+#: Core (base) attributes: never extra properties, never removable.
+V2_BASE = ('checksum', 'created_at', 'container_format', 'disk_format', 'id',
+           'min_disk', 'min_ram', 'name', 'size', 'virtual_size', 'status', 'tags',
+           'owner', 'updated_at', 'visibility', 'protected', 'os_hidden')
+#: Core attributes a v2 client may write, and the schema type of each.
+V2_WRITABLE = {
+    'name': 'name', 'disk_format': 'disk_format',
+    'container_format': 'container_format', 'min_ram': 'int', 'min_disk': 'int',
+    'protected': 'bool', 'os_hidden': 'bool', 'visibility': 'visibility',
+    'tags': 'tags',
+}
+#: Order of the keys of a v2 image (cosmetic, as Glance).
+V2_FIELD_ORDER = ['name', 'disk_format', 'container_format', 'visibility', 'size',
+                  'virtual_size', 'status', 'checksum', 'protected', 'min_ram',
+                  'min_disk', 'owner', 'os_hidden', 'os_hash_algo', 'os_hash_value',
+                  'id', 'created_at', 'updated_at', 'tags']
+V2_VISIBILITIES = ('public', 'community', 'shared', 'private')
+#: What Plankton's read list can express; community -> 400.
+V2_SERVED_VISIBILITIES = ('public', 'shared', 'private')
+#: Not public and no stored choice: 'shared' (Glance's default for a new
+#: image, and what Glance made of v1's non-public images), so that members
+#: added through v1 stay meaningful.
+V2_DEFAULT_VISIBILITY = 'shared'
+V2_TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
+#: The hash the data path computes while it streams, shown by v2 as
+#: ``os_hash_algo``/``os_hash_value`` (Glance's default ``hashing_algorithm``).
+OS_HASH_ALGO = 'sha512'
+V2_TAG_MAX = 255
+V2_PROPERTY_KEY_MAX = 255
+DEFAULT_TAG_QUOTA = 128
+#: Member statuses: Plankton has none; every member is 'accepted'.
+V2_MEMBER_STATUSES = ('pending', 'accepted', 'rejected')
+V2_MEMBER_STATUS = 'accepted'
+V2_MEMBER_STATUS_FILTERS = ('pending', 'accepted', 'rejected', 'all')
+V2_SORT_KEYS = SORT_KEYS
+#: v2 list query parameter -> (canonical field, comparison)
+V2_LIST_FILTERS = {
+    'name': ('name', 'eq'),
+    'status': ('status', 'eq'),
+    'container_format': ('container_format', 'eq'),
+    'disk_format': ('disk_format', 'eq'),
+    'size_min': ('size', 'ge'),
+    'size_max': ('size', 'le'),
+    'protected': ('protected', 'bool'),
+    'os_hidden': ('os_hidden', 'bool'),
+    'visibility': ('visibility', 'eq'),
+    'owner': ('owner', 'eq'),
+    'checksum': ('checksum', 'eq'),
+    'id': ('id', 'eq'),
+    'created_at': ('created_at', 'time'),
+    'updated_at': ('updated_at', 'time'),
+}
+#: Query parameters that are not filters.
+V2_LIST_PARAMS = ('limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'tag',
+                  'member_status')
+#: Time filter operators (``created_at=gte:2016-04-18T21:38:54Z``).
+V2_TIME_OPS = {'eq': 'eq', 'neq': 'neq', 'gt': 'gt', 'gte': 'ge', 'lt': 'lt',
+               'lte': 'le'}
+#: statuses left out of v2 lists
+V2_LIST_HIDDEN_STATUSES = {'deleted', 'pending_delete'}
+
+
+def parse_tags(value):
+    """Reserved ``tags`` value (a JSON array) -> list of str."""
+    if not value:
+        return []
+    try:
+        tags = json.loads(value)
+    except ValueError:
+        return []
+    return [str(t) for t in tags] if isinstance(tags, list) else []
+
+
+def visibility_of(is_public, stored):
+    """Plankton's is_public + the stored v2 choice -> v2 visibility."""
+    if is_public:
+        return 'public'
+    if stored in ('private', 'shared'):
+        return stored
+    return V2_DEFAULT_VISIBILITY
+
+
+def render_reserved(value):
+    """A canonical value -> the text of its reserved property ('' deletes)."""
+    if isinstance(value, bool):
+        return render_plankton_bool(value)
+    if isinstance(value, (list, tuple)):
+        return json.dumps(list(value)) if value else ''
+    return '' if value is None else str(value)
+
+
+def render_v2_time(value):
+    """Canonical (v1) timestamp text -> v2's ``YYYY-MM-DDTHH:MM:SSZ``."""
+    if not value:
+        return None
+    dt = parse_plankton_time(value)
+    return dt.strftime(V2_TIME_FORMAT) if dt else value
+
+
+def v2_json(image, prefix='/v2'):
+    """Canonical image -> the dict of a v2 image (extra properties on top)."""
+    out = {}
+    for key in V2_FIELD_ORDER:
+        out[key] = image.get(key)
+    out['created_at'] = render_v2_time(image.get('created_at'))
+    out['updated_at'] = render_v2_time(image.get('updated_at'))
+    out['tags'] = list(image.get('tags') or [])
+    out['visibility'] = image.get('visibility') or visibility_of(
+        image.get('is_public'), None)
+    if out['status'] == 'queued':
+        out['size'] = None
+    out['self'] = '%s/images/%s' % (prefix, image['id'])
+    out['file'] = '%s/images/%s/file' % (prefix, image['id'])
+    out['schema'] = '%s/schemas/image' % prefix
+    for key, value in sorted((image.get('properties') or {}).items()):
+        # a (v1) property named like a v2 attribute cannot be shown in v2
+        if key not in out and key not in V2_RESERVED:
+            out[key] = value
+    return out
+
+
+def v2_member_json(image, member_id, prefix='/v2'):
+    return {'created_at': render_v2_time(image.get('created_at')),
+            'updated_at': render_v2_time(image.get('updated_at')),
+            'image_id': image['id'], 'member_id': member_id,
+            'status': V2_MEMBER_STATUS, 'schema': '%s/schemas/member' % prefix}
+
+
+def _v2_check_key(key, action='write'):
+    if key in V2_READONLY:
+        raise Invalid("Attribute '%s' is read-only." % key, status=403)
+    if key in V2_RESERVED or any(key.startswith(ns) for ns in V2_RESERVED_NAMESPACES):
+        raise Invalid("Attribute '%s' is reserved." % key, status=403)
+    if key == 'owner':
+        raise Invalid("Owner can't be updated by non admin: an image belongs to "
+                      "the Pithos account that holds its file.", status=403)
+    if key == 'locations':
+        raise Invalid("Image locations are not served by this proxy: the data of "
+                      "an image is its Pithos file.", status=403)
+    if len(key) > V2_PROPERTY_KEY_MAX:
+        raise Invalid('Custom property should not be greater than 255 characters.')
+
+
+def _v2_value(translator, key, value):
+    """Validate one v2 value (the image schema) -> canonical value."""
+    kind = V2_WRITABLE.get(key)
+    if kind is None:
+        if not isinstance(value, str):
+            raise Invalid("Provided object does not match schema 'image': %r is not "
+                          "of type 'string'" % (value,))
+        return value
+    if kind == 'name':
+        if value is None:
+            raise Invalid('The registry requires an image name; it cannot be null.')
+        if not isinstance(value, str):
+            raise Invalid("Provided object does not match schema 'image': %r is not "
+                          "of type 'null', 'string'" % (value,))
+        if len(value) > GLANCE_NAME_MAX:
+            raise Invalid("Provided object does not match schema 'image': name is "
+                          "too long (max %d)" % GLANCE_NAME_MAX)
+        return value
+    if kind in ('disk_format', 'container_format'):
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise Invalid("Provided object does not match schema 'image': %r is not "
+                          "of type 'null', 'string'" % (value,))
+        if kind == 'disk_format':
+            translator.disk_format_to_plankton(value)
+        else:
+            translator.container_format_to_plankton(value)
+        return value
+    if kind == 'int':
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid("Provided object does not match schema 'image': %r is not "
+                          "of type 'integer'" % (value,))
+        return _typed(key, value)
+    if kind == 'bool':
+        if not isinstance(value, bool):
+            raise Invalid("Provided object does not match schema 'image': %r is not "
+                          "of type 'boolean'" % (value,))
+        return value
+    if kind == 'visibility':
+        if value == 'community':
+            raise Invalid("Visibility 'community' is not supported: the registry "
+                          "(Plankton) can only make an image public or share it "
+                          "with named members. Use 'public', 'shared' or 'private'.")
+        if value not in V2_SERVED_VISIBILITIES:
+            raise Invalid("Provided object does not match schema 'image': %r is not "
+                          "one of %r" % (value, list(V2_SERVED_VISIBILITIES)))
+        return value
+    if kind == 'tags':
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            raise Invalid("Provided object does not match schema 'image': tags must "
+                          "be an array of strings")
+        for tag in value:
+            check_tag(tag)
+        return list(dict.fromkeys(value))      # a set, as Glance keeps tags
+    raise Invalid('Unsupported attribute %s' % key)
+
+
+def check_tag(tag):
+    if len(tag) > V2_TAG_MAX:
+        raise Invalid("Provided object does not match schema 'image': tag %r is too "
+                      "long (max %d)" % (tag, V2_TAG_MAX))
+    if not tag:
+        raise Invalid('Tags must not be empty.')
+
+
+def v2_fields_to_canonical(fields):
+    """v2 core values -> canonical fields (visibility carries is_public)."""
+    out = dict(fields)
+    if 'visibility' in out:
+        visibility = out['visibility']
+        out['is_public'] = visibility == 'public'
+        out['visibility'] = '' if visibility == 'public' else visibility
+    return out
+
+
+def meta_from_v2_create(translator, doc):
+    """A ``POST /v2/images`` body -> RequestMeta (raises Invalid)."""
+    if not isinstance(doc, dict):
+        raise Invalid('Body expected in request.')
+    fields, props = {}, {}
+    for key, value in doc.items():
+        if key in V2_DISALLOWED:
+            raise Invalid("Attribute '%s' is read-only." % key, status=403)
+        if key == 'id':
+            raise Invalid('Setting the image ID is not supported: the id of an '
+                          'image is the UUID of its Pithos file.')
+        _v2_check_key(key)
+        value = _v2_value(translator, key, value)
+        if key in V2_WRITABLE:
+            if value is not None:
+                fields[key] = value
+        else:
+            props[key] = value
+    return RequestMeta(v2_fields_to_canonical(fields), props, False, 'json')
+
+
+def v2_patch_changes(content_type, body):
+    """A PATCH request -> [(op, [path...], value)] (raises Invalid)."""
+    media = (content_type or '').split(';')[0].strip().lower()
+    if media not in V2_PATCH_MEDIA_TYPES:
+        raise Invalid('Image PATCH expects Content-Type one of: %s'
+                      % ', '.join(sorted(V2_PATCH_MEDIA_TYPES)), status=415)
+    draft = V2_PATCH_MEDIA_TYPES[media]
+    try:
+        doc = json.loads(body.decode('utf-8') if isinstance(body, bytes) else body)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid('Malformed JSON in request body.')
+    if not isinstance(doc, list):
+        raise Invalid('Request body must be a JSON array of operation objects.')
+    changes = []
+    for raw in doc:
+        if not isinstance(raw, dict):
+            raise Invalid('Operations must be JSON objects.')
+        if draft == 10:
+            op = raw.get('op')
+            if op not in V2_PATCH_OPS:
+                raise Invalid('Invalid operation: `%s`. It must be one of the '
+                              'following: %s.' % (op, ', '.join(V2_PATCH_OPS)))
+            if 'path' not in raw:
+                raise Invalid("Unable to find 'path' in JSON Schema change")
+            pointer = raw['path']
+        else:
+            ops = [k for k in V2_PATCH_OPS if k in raw]
+            if len(ops) != 1:
+                raise Invalid('Operation objects must contain exactly one member '
+                              'named "add", "remove", or "replace".')
+            op = ops[0]
+            pointer = raw[op]
+        path = decode_json_pointer(pointer)
+        if len(path) != 1:
+            raise Invalid("Invalid JSON pointer for this resource: '/%s'"
+                          % '/'.join(path))
+        value = None
+        if op != 'remove':
+            if 'value' not in raw:
+                raise Invalid('Operation "%s" requires a member named "value".' % op)
+            value = raw['value']
+        changes.append((op, path, value, draft))
+    return changes
+
+
+def decode_json_pointer(pointer):
+    if not isinstance(pointer, str) or not pointer.startswith('/'):
+        raise Invalid('Pointer `%s` does not start with "/".' % (pointer,))
+    if re.search(r'/\s*?/', pointer[1:]):
+        raise Invalid('Pointer `%s` contains adjacent "/".' % pointer)
+    if len(pointer) > 1 and pointer.endswith('/'):
+        raise Invalid('Pointer `%s` end with "/".' % pointer)
+    if re.search('~[^01]', pointer) or pointer.endswith('~'):
+        raise Invalid('Pointer `%s` contains "~" not part of a recognized escape '
+                      'sequence.' % pointer)
+    return [part.replace('~1', '/').replace('~0', '~').strip()
+            for part in pointer.lstrip('/').split('/')]
+
+
+def meta_from_v2_patch(translator, image, changes):
+    """Apply v2 JSON-patch ``changes`` to canonical ``image`` -> RequestMeta
+    of what differs (removed properties as ''), as Glance validates them."""
+    core = {key: image.get(key) for key in V2_WRITABLE}
+    core['tags'] = list(image.get('tags') or [])
+    props = dict(image.get('properties') or {})
+    for op, path, value, draft in changes:
+        key = path[0]
+        _v2_check_key(key)
+        if op == 'remove':
+            if key in V2_BASE:
+                raise Invalid('Property %s may not be removed.' % key, status=403)
+            if key not in props:
+                raise Invalid('Property %s does not exist.' % key, status=409)
+            del props[key]
+            continue
+        value = _v2_value(translator, key, value)
+        if key in V2_WRITABLE:
+            if draft == 4 and op == 'add':
+                raise Invalid('Property %s already present.' % key, status=409)
+            core[key] = value
+        elif op == 'replace' and key not in props:
+            raise Invalid('Property %s does not exist.' % key, status=409)
+        else:
+            if draft == 4 and op == 'add' and key in props:
+                raise Invalid('Property %s already present.' % key, status=409)
+            props[key] = value
+    fields = {k: v for k, v in core.items()
+              if v != (list(image.get('tags') or []) if k == 'tags' else image.get(k))}
+    if 'name' in fields and fields['name'] is None:
+        raise Invalid('The registry requires an image name; it cannot be removed.')
+    old = image.get('properties') or {}
+    changed = {k: v for k, v in props.items() if old.get(k) != v}
+    changed.update({k: '' for k in old if k not in props})
+    return RequestMeta(v2_fields_to_canonical(fields), changed, False, 'json')
+
+
+def v2_image_schema(translator):
+    """The ``/v2/schemas/image`` document: exactly what this proxy serves."""
+    nullable_str = {'type': ['null', 'string']}
+    props = {
+        'id': {'type': 'string', 'readOnly': True,
+               'description': 'An identifier for the image (its Pithos file UUID)',
+               'pattern': '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}'
+                          '-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$'},
+        'name': {'type': ['null', 'string'], 'maxLength': GLANCE_NAME_MAX,
+                 'description': 'Descriptive name for the image'},
+        'status': {'type': 'string', 'readOnly': True, 'enum': GLANCE_STATUSES,
+                   'description': 'Status of the image'},
+        'visibility': {'type': 'string', 'enum': list(V2_SERVED_VISIBILITIES),
+                       'description': 'Scope of image accessibility'},
+        'protected': {'type': 'boolean',
+                      'description': 'If true, image will not be deletable.'},
+        'os_hidden': {'type': 'boolean',
+                      'description': 'If true, image will not appear in default '
+                                     'image list response.'},
+        'checksum': dict(nullable_str, readOnly=True, maxLength=32,
+                         description='md5 hash of image contents.'),
+        'os_hash_algo': dict(nullable_str, readOnly=True, maxLength=64,
+                             description='Algorithm to calculate the os_hash_value'),
+        'os_hash_value': dict(nullable_str, readOnly=True, maxLength=128,
+                              description='Hexdigest of the image contents'),
+        'owner': dict(nullable_str, maxLength=255,
+                      description='Owner of the image (the Pithos account)'),
+        'size': {'type': ['null', 'integer'], 'readOnly': True,
+                 'description': 'Size of image file in bytes'},
+        'virtual_size': {'type': ['null', 'integer'], 'readOnly': True,
+                         'description': 'Virtual size of image in bytes'},
+        'container_format': {'type': ['null', 'string'],
+                             'enum': [None] + sorted(translator.container_map),
+                             'description': 'Format of the container'},
+        'disk_format': {'type': ['null', 'string'],
+                        'enum': [None] + sorted(translator.disk_map),
+                        'description': 'Format of the disk'},
+        'created_at': {'type': 'string', 'readOnly': True,
+                       'description': 'Date and time of image registration'},
+        'updated_at': {'type': 'string', 'readOnly': True,
+                       'description': 'Date and time of the last image '
+                                      'modification'},
+        'tags': {'type': 'array', 'items': {'type': 'string',
+                                            'maxLength': V2_TAG_MAX},
+                 'description': 'List of strings related to the image'},
+        'min_ram': {'type': 'integer', 'minimum': 0, 'maximum': GLANCE_INT32_MAX,
+                    'description': 'Amount of ram (in MB) required to boot image.'},
+        'min_disk': {'type': 'integer', 'minimum': 0, 'maximum': GLANCE_INT32_MAX,
+                     'description': 'Amount of disk space (in GB) required to boot '
+                                    'image.'},
+        'self': {'type': 'string', 'readOnly': True,
+                 'description': 'An image self url'},
+        'file': {'type': 'string', 'readOnly': True,
+                 'description': 'An image file url'},
+        'schema': {'type': 'string', 'readOnly': True,
+                   'description': 'An image schema url'},
+    }
+    for key in ('self', 'file', 'schema', 'id', 'status', 'created_at',
+                'updated_at', 'size', 'virtual_size', 'checksum', 'os_hash_algo',
+                'os_hash_value'):
+        props[key].setdefault('readOnly', True)
+    return {
+        'name': 'image',
+        'properties': props,
+        'additionalProperties': {'type': 'string'},
+        'links': [{'rel': 'self', 'href': '{self}'},
+                  {'rel': 'enclosure', 'href': '{file}'},
+                  {'rel': 'describedby', 'href': '{schema}'}],
+    }
+
+
+def v2_images_schema(translator):
+    return {
+        'name': 'images',
+        'properties': {
+            'images': {'type': 'array', 'items': v2_image_schema(translator)},
+            'schema': {'type': 'string'},
+            'first': {'type': 'string'},
+            'next': {'type': 'string'},
+        },
+        'links': [{'rel': 'first', 'href': '{first}'},
+                  {'rel': 'next', 'href': '{next}'},
+                  {'rel': 'describedby', 'href': '{schema}'}],
+    }
+
+
+def v2_member_schema():
+    return {
+        'name': 'member',
+        'properties': {
+            'created_at': {'type': 'string', 'description': 'Date and time of image '
+                                                            'member creation'},
+            'image_id': {'type': 'string', 'description': 'An identifier for the '
+                                                          'image'},
+            'member_id': {'type': 'string', 'description': 'An identifier for the '
+                                                           'image member'},
+            'schema': {'type': 'string', 'readOnly': True},
+            'status': {'type': 'string', 'enum': list(V2_MEMBER_STATUSES),
+                       'description': "The status of this image member (always "
+                                      "'accepted' here: Plankton has no member "
+                                      "status)"},
+            'updated_at': {'type': 'string', 'description': 'Date and time of last '
+                                                            'modification'},
+        },
+    }
+
+
+def v2_members_schema():
+    return {
+        'name': 'members',
+        'properties': {
+            'members': {'type': 'array', 'items': v2_member_schema()},
+            'schema': {'type': 'string'},
+        },
+        'links': [{'rel': 'self', 'href': '{self}'},
+                  {'rel': 'describedby', 'href': '{schema}'}],
+    }

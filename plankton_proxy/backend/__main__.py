@@ -26,6 +26,9 @@ def parse_args(argv=None):
     parser.add_argument('--no-paginate', dest='paginate', action='store_false',
                         help='ignore limit and marker on image lists, like real Plankton')
     parser.add_argument('--public-url', help='base URL announced in the service catalog')
+    parser.add_argument('--image-public-url',
+                        help="the catalog's image endpoint (a Glance-compatible front end, "
+                             "unversioned) instead of this backend's Plankton")
     parser.add_argument('--etag', choices=('md5', 'merkle'), default='md5',
                         help='Pithos ETag: the MD5 (PITHOS_UPDATE_MD5, default) or the '
                              'Merkle hash (Synnefo >= 0.14 default)')
@@ -61,7 +64,7 @@ def main(argv=None):
                        dialect=args.dialect, paginate=args.paginate,
                        public_url=args.public_url, update_md5=args.etag == 'md5',
                        require_content_type=not args.default_content_type,
-                       wrap_lists=args.wrap_lists)
+                       wrap_lists=args.wrap_lists, image_public_url=args.image_public_url)
     except DataDirInUse as exc:
         print('plankton-backend: %s' % exc, file=sys.stderr)
         return 2

@@ -28,13 +28,14 @@ class BackendApp:
     """Routes a request to the identity, object-store or image service."""
 
     def __init__(self, store, users, dialect='s16', paginate=True, public_url=None,
-                 update_md5=True, require_content_type=True, wrap_lists=False):
+                 update_md5=True, require_content_type=True, wrap_lists=False,
+                 image_public_url=None):
         if dialect not in DIALECTS:
             raise ValueError('dialect must be one of %s, not %r' % (DIALECTS, dialect))
         self.store = store
         self.users = users
         self.dialect = dialect
-        self.catalog = ServiceCatalog(public_url)
+        self.catalog = ServiceCatalog(public_url, image_public_url)
         self.identity = IdentityAPI(users, self.catalog)
         self.pithos = PithosAPI(store, users, self.catalog, update_md5=update_md5,
                                 require_content_type=require_content_type)
@@ -100,13 +101,17 @@ def _drop_invented_content_type(environ):
 
 
 def make_app(data_dir=None, users=None, dialect='s16', paginate=True, public_url=None,
-             update_md5=True, require_content_type=True, wrap_lists=False):
+             update_md5=True, require_content_type=True, wrap_lists=False,
+             image_public_url=None):
     """The backend WSGI app.
 
     ``data_dir`` None or ``':memory:'`` keeps nothing on disk beyond a temporary
     directory; ``users`` maps token → user UUID; ``dialect`` is ``s16`` (Synnefo
     0.16–0.20) or ``s13``; ``paginate`` turns on limit/marker on image lists (s16 only);
     ``public_url`` is the base of the catalog's endpoints (default: the request's host);
+    ``image_public_url`` is announced as the catalog's ``image`` endpoint instead of this
+    backend's Plankton (``serve`` sets it to the proxy's unversioned root, so that
+    clients authenticating against this identity service find the proxy);
     ``update_md5=False`` makes Pithos ETags the Merkle hash, as in Synnefo ≥ 0.14;
     ``require_content_type=False`` accepts object PUTs without Content-Type (the swift
     CLI's uploads) as ``application/octet-stream`` instead of Pithos' 411;
@@ -116,7 +121,8 @@ def make_app(data_dir=None, users=None, dialect='s16', paginate=True, public_url
     store = Store(data_dir)
     return BackendApp(store, Users(users or {}), dialect=dialect, paginate=paginate,
                       public_url=public_url, update_md5=update_md5,
-                      require_content_type=require_content_type, wrap_lists=wrap_lists)
+                      require_content_type=require_content_type, wrap_lists=wrap_lists,
+                      image_public_url=image_public_url)
 
 
 def _as_bool(value):
@@ -128,7 +134,7 @@ def _as_bool(value):
 def app_factory(global_conf, **local_conf):
     """Paste Deploy: options ``data_dir``, ``users`` (a users file), ``dialect``,
     ``paginate``, ``public_url``, ``update_md5``, ``require_content_type``,
-    ``wrap_lists``."""
+    ``wrap_lists``, ``image_public_url``."""
     users_file = local_conf.get('users')
     return make_app(
         data_dir=local_conf.get('data_dir') or None,
@@ -138,4 +144,5 @@ def app_factory(global_conf, **local_conf):
         public_url=local_conf.get('public_url') or None,
         update_md5=_as_bool(local_conf.get('update_md5', True)),
         require_content_type=_as_bool(local_conf.get('require_content_type', True)),
-        wrap_lists=_as_bool(local_conf.get('wrap_lists', False)))
+        wrap_lists=_as_bool(local_conf.get('wrap_lists', False)),
+        image_public_url=local_conf.get('image_public_url') or None)

@@ -60,6 +60,8 @@ class IdentityAPI:
         self.catalog = catalog
 
     def handle(self, req, subpath):
+        if subpath.strip('/') == '' and req.method in ('GET', 'HEAD'):
+            return self.version(req)
         if subpath.strip('/') != 'tokens':
             raise BadRequest('API endpoint not found')
         if req.method != 'POST':
@@ -102,6 +104,17 @@ class IdentityAPI:
         }
         return self._reply({'access': access})
 
+    def version(self, req):
+        """``GET <auth>``: the version document Astakos answers there (plankton.md
+        §5.1); keystoneauth's generic plugins (the glance CLI's Keystone login)
+        discover the identity version with it."""
+        href = self.catalog.base_url(req) + '/identity/v2.0/'
+        return self._reply({'version': {
+            'id': 'v2.0', 'status': 'stable', 'updated': '2014-04-17T00:00:00Z',
+            'links': [{'rel': 'self', 'href': href}],
+            'media-types': [{'base': 'application/json',
+                             'type': 'application/vnd.openstack.identity-v2.0+json'}]}})
+
     def handle_account(self, req, subpath):
         """``/account/v1.0/user_catalogs``: uuid ↔ display name (kamaki asks for it).
 
@@ -132,10 +145,15 @@ class IdentityAPI:
 
 
 class ServiceCatalog:
-    """The endpoints of this backend, absolute to ``public_url`` or the request host."""
+    """The endpoints of this backend, absolute to ``public_url`` or the request host.
 
-    def __init__(self, public_url=None):
+    ``image_public_url``, when given, is announced as the ``image`` service instead of
+    this backend's Plankton: a Glance-compatible front end (unversioned root, as
+    Keystone catalogs name Glance) that Keystone-authenticating clients must use."""
+
+    def __init__(self, public_url=None, image_public_url=None):
         self.public_url = public_url.rstrip('/') if public_url else None
+        self.image_public_url = image_public_url.rstrip('/') if image_public_url else None
 
     def base_url(self, req):
         if self.public_url:
@@ -148,7 +166,8 @@ class ServiceCatalog:
                     'endpoints': [{'versionId': version, 'publicURL': url,
                                    'SNF:uiURL': base + '/ui', 'region': 'default'}]}
         return [
-            service('cyclades_plankton', 'image', 'v1.0', base + '/image/v1.0'),
+            service('cyclades_plankton', 'image', 'v1.0',
+                    self.image_public_url or base + '/image/v1.0'),
             service('pithos_object-store', 'object-store', 'v1', base + '/object-store/v1'),
             service('astakos_identity', 'identity', 'v2.0', base + '/identity/v2.0'),
             service('astakos_account', 'account', 'v1.0', base + '/account/v1.0'),

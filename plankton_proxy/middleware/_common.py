@@ -25,6 +25,8 @@ RENDERED_KEY = 'plankton_proxy.glance_rendered'
 META_KEY = 'plankton_proxy.request_meta'
 #: environ key: the caller's token, percent-decoded.
 TOKEN_KEY = 'plankton_proxy.token'
+#: environ key: the Image API version a request was routed to ('v1', 'v2').
+API_VERSION_KEY = 'plankton_proxy.api_version'
 
 _UUID_RE = re.compile(r'^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?'
                       r'[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$')
@@ -150,8 +152,15 @@ def caller_key(environ):
     return hashlib.sha256(token.encode('utf-8', 'replace')).hexdigest()
 
 
-def subrequest(app, environ, method, path, headers=(), body=b'', query=''):
-    """Call the rest of the pipeline with a Plankton request; -> webob Response.
+def subrequest(app, environ, method, path, headers=(), body=b'', query='',
+               face='upstream', meta=None, stream=None, length=None):
+    """Call the rest of the pipeline; -> webob Response.
+
+    ``face='upstream'``: a Plankton request (the translation filters below
+    pass it on).  ``face='v1'``: a Glance v1 request that the v1 filters
+    below translate (the v2 face reuses them this way), with ``meta`` (a
+    RequestMeta) already parsed and, for image data, ``stream`` (a
+    file-like body) of ``length`` bytes (None: chunked).
 
     Only the caller's token, host and the pipeline's own keys are copied
     from the client's request."""
@@ -173,12 +182,24 @@ def subrequest(app, environ, method, path, headers=(), body=b'', query=''):
         'wsgi.multiprocess': environ.get('wsgi.multiprocess', False),
         'wsgi.run_once': False,
         'CONTENT_LENGTH': str(len(body)),
-        UPSTREAM_KEY: True,
     }
     for key, value in environ.items():
         if key.startswith('plankton_proxy.') and key not in (
                 META_KEY, RENDERED_KEY, UPSTREAM_KEY):
             env[key] = value
+    if face == 'upstream':
+        env[UPSTREAM_KEY] = True
+    else:
+        env[API_VERSION_KEY] = face
+        if meta is not None:
+            env[META_KEY] = meta
+        if stream is not None:
+            env['wsgi.input'] = stream
+            if length is None:
+                del env['CONTENT_LENGTH']
+                env['HTTP_TRANSFER_ENCODING'] = 'chunked'
+            else:
+                env['CONTENT_LENGTH'] = str(length)
     for key in ('HTTP_HOST', 'HTTP_X_OPENSTACK_REQUEST_ID', 'REMOTE_ADDR'):
         if key in environ:
             env[key] = environ[key]

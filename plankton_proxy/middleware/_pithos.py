@@ -32,7 +32,7 @@ class SourceBroken(Exception):
 
 
 class Meter(object):
-    """Iterate a body in chunks, computing MD5 and size, enforcing a cap.
+    """Iterate a body in chunks, computing MD5, sha512 and size, enforcing a cap.
 
     ``stream``: a file-like ``read(n)`` (``wsgi.input``) or an iterable of
     byte strings.  ``length``: the declared length (None: read to the end).
@@ -44,6 +44,7 @@ class Meter(object):
         self.cap = cap
         self.chunk_size = chunk_size
         self.md5 = hashlib.md5()
+        self.multihash = hashlib.new(tr.OS_HASH_ALGO)
         self.size = 0
         self.error = None
 
@@ -51,12 +52,18 @@ class Meter(object):
     def checksum(self):
         return self.md5.hexdigest()
 
+    @property
+    def os_hash(self):
+        """Image API v2's ``os_hash_value`` (``tr.OS_HASH_ALGO``) of the data."""
+        return self.multihash.hexdigest()
+
     def _account(self, data):
         self.size += len(data)
         if self.cap is not None and self.size > self.cap:
             self.error = TooLarge()
             raise self.error
         self.md5.update(data)
+        self.multihash.update(data)
 
     def __iter__(self):
         if not hasattr(self.stream, 'read'):

@@ -273,32 +273,49 @@ class GlanceImages(object):
             return self._update(environ, image_id, meta, current)
 
     def _update(self, environ, image_id, meta, current):
+        image, error = self.update_image(environ, image_id, meta, current)
+        return error or self.image_response(image)
+
+    def update_image(self, environ, image_id, meta, current):
+        """Glance's update rules on canonical ``meta`` over ``current``
+        -> (canonical image, None) or (None, error response).  The caller
+        holds ``self.locks(image_id)``.  Shared with the v2 face."""
+        image, error = None, None
+        try:
+            image = self._apply_update(environ, image_id, meta, current)
+        except _Refused as exc:
+            error = exc.response
+        return image, error
+
+    def _apply_update(self, environ, image_id, meta, current):
+        def refuse(response):
+            raise _Refused(response)
         fields = dict(meta.fields)
         status = current['status']
         if status == 'deleted':
-            return c.glance_error(403, 'Forbidden to update deleted image.', environ)
+            refuse(c.glance_error(403, 'Forbidden to update deleted image.', environ))
         for field in ('status', 'id'):
             if field in fields and fields[field] is not None \
                     and fields[field] != current.get(field):
-                return c.glance_error(403, "Forbidden to modify '%s' of image."
-                                      % field, environ)
+                refuse(c.glance_error(403, "Forbidden to modify '%s' of image."
+                                      % field, environ))
         for field in ('size', 'checksum'):
             if fields.get(field) is not None and fields[field] != current.get(field) \
                     and status == 'active':
-                return c.glance_error(403, "Forbidden to modify '%s' of %s image."
-                                      % (field, status), environ)
+                refuse(c.glance_error(403, "Forbidden to modify '%s' of %s image."
+                                      % (field, status), environ))
         if meta.has_data:
             if status != 'queued':
-                return c.glance_error(409, 'Cannot upload to an unqueued image',
-                                      environ)
-            return c.glance_error(501, 'Uploading image data through this proxy '
-                                  'is not supported yet.', environ)
+                refuse(c.glance_error(409, 'Cannot upload to an unqueued image',
+                                      environ))
+            refuse(c.glance_error(501, 'Uploading image data through this proxy '
+                                  'is not supported yet.', environ))
         if fields.get('location') or fields.get('copy_from'):
             if status != 'queued':
-                return c.glance_error(400, 'Attempted to update Location field for '
-                                      'an image not in queued status.', environ)
-            return c.glance_error(501, 'Activating a queued image through this '
-                                  'proxy is not supported yet.', environ)
+                refuse(c.glance_error(400, 'Attempted to update Location field for '
+                                      'an image not in queued status.', environ))
+            refuse(c.glance_error(501, 'Activating a queued image through this '
+                                  'proxy is not supported yet.', environ))
         if 'name' in fields and fields['name'] is None:
             raise tr.Invalid('The registry requires an image name; an empty name '
                              'cannot be set.')
@@ -310,9 +327,9 @@ class GlanceImages(object):
         elif fields['is_public'] == current['is_public']:
             fields.pop('is_public')
         elif self.translator.dialect == 's13':
-            return c.glance_error(
+            refuse(c.glance_error(
                 501, 'The upstream registry (Synnefo 0.13) cannot change '
-                'is_public of a registered image.', environ)
+                'is_public of a registered image.', environ))
         self.translator.check_formats(fields)
         for field in ('name', 'disk_format', 'container_format'):
             if field in fields and fields[field] == current.get(field):
@@ -326,17 +343,17 @@ class GlanceImages(object):
         self.check_quota(len([v for v in wanted.values() if v != '']))
         headers = self.translator.plankton_headers(meta, 'update', current)
         if not headers:
-            return self.image_response(current)
+            return current
         resp = c.subrequest(self.app, environ, 'PUT', '/images/%s' % image_id,
                             headers=headers)
         if resp.status_int >= 400:
-            return c.upstream_error(resp, environ, 'write', None)
+            refuse(c.upstream_error(resp, environ, 'write', None))
         image = self.translator.image_from_plankton_headers(resp.headerlist)
         if not image.get('id'):
             image, error = self.fetch(environ, image_id)
             if error:
-                return error
-        return self.image_response(image)
+                refuse(error)
+        return image
 
     # -- delete -------------------------------------------------------------
 
@@ -358,6 +375,14 @@ class GlanceImages(object):
         out.charset = 'UTF-8'
         out.content_length = 0
         return out
+
+
+class _Refused(Exception):
+    """An update refused with this Glance-shaped response."""
+
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
 
 
 def plankton_list(resp):

@@ -201,12 +201,22 @@ class GlanceLists(object):
         if self.paginates and not q['filters'] and not q['props']:
             # Plankton ignores filters (S16+), so only unfiltered lists page upstream.
             return self.list_paginated(environ, q, brief)
-        images, error = self.upstream_images(environ, use_cache=q['marker'] is not None)
+        page, more, error = self.select(environ, q)
         if error:
             return error
-        selected = [im for im in images if self.matches(im, q)]
-        selected.sort(key=lambda im: sort_tuple(im, q['sort_key']),
-                      reverse=(q['sort_dir'] == 'desc'))
+        return self.render(environ, page, brief, q, more)
+
+    def select(self, environ, q):
+        """Filter, sort and slice the caller's list -> (page, more, error).
+
+        Shared with the v2 face: ``q`` as :meth:`parse` makes it, optionally
+        with ``sort`` (a list of (key, dir)), ``hidden`` (statuses left out)
+        and ``tags`` (all of which an image must carry)."""
+        images, error = self.upstream_images(environ, use_cache=q['marker'] is not None)
+        if error:
+            return None, None, error
+        sort = q.get('sort') or [(q['sort_key'], q['sort_dir'])]
+        selected = sort_images([im for im in images if self.matches(im, q)], sort)
         start = 0
         if q['marker'] is not None:
             ids = [im['id'] for im in selected]
@@ -214,15 +224,13 @@ class GlanceLists(object):
                 # the marker may have been filtered out: look in the whole list
                 if q['marker'] not in [im['id'] for im in images]:
                     raise tr.Invalid('Invalid marker. Image could not be found.')
-                probe = sorted(selected + [_by_id(images, q['marker'])],
-                               key=lambda im: sort_tuple(im, q['sort_key']),
-                               reverse=(q['sort_dir'] == 'desc'))
+                probe = sort_images(selected + [_by_id(images, q['marker'])], sort)
                 start = [im['id'] for im in probe].index(q['marker'])
             else:
                 start = ids.index(q['marker']) + 1
         page = selected[start:start + q['limit']]
         more = start + q['limit'] < len(selected)
-        return self.render(environ, page, brief, q, more)
+        return page, more, None
 
     def list_paginated(self, environ, q, brief):
         params = [(k, v) for k, v in q['params'] if k in ('marker', 'sort_key',
@@ -249,7 +257,10 @@ class GlanceLists(object):
         return resp
 
     def matches(self, image, q):
-        if not q['changes_since'] and image['status'] in tr.LIST_HIDDEN_STATUSES:
+        hidden = q.get('hidden', tr.LIST_HIDDEN_STATUSES)
+        if not q['changes_since'] and image['status'] in hidden:
+            return False
+        if not set(q.get('tags') or ()) <= set(image.get('tags') or ()):
             return False
         for field, op, value in q['filters']:
             have = image.get(field)
@@ -265,6 +276,15 @@ class GlanceLists(object):
             elif op == 'gt':
                 if have is None or have <= value:
                     return False
+            elif op == 'lt':
+                if have is None or have >= value:
+                    return False
+            elif op == 'neq':
+                if have == value:
+                    return False
+            elif op == 'in':
+                if have not in value:
+                    return False
         for key, value in q['props'].items():
             if image['properties'].get(key) != value:
                 return False
@@ -276,6 +296,20 @@ def _by_id(images, image_id):
         if im['id'] == image_id:
             return im
     return None
+
+
+def sort_images(images, sort):
+    """Sort by several (key, dir) pairs, ties broken by created_at then id
+    in the first key's direction (a single key sorts as Glance v1 does)."""
+    if len(sort) == 1:
+        key, direction = sort[0]
+        return sorted(images, key=lambda im: sort_tuple(im, key),
+                      reverse=(direction == 'desc'))
+    out = sorted(images, key=lambda im: sort_tuple(im, 'created_at')[1:],
+                 reverse=(sort[0][1] == 'desc'))
+    for key, direction in reversed(sort):
+        out.sort(key=lambda im: sort_tuple(im, key)[0], reverse=(direction == 'desc'))
+    return out
 
 
 def sort_tuple(image, sort_key):

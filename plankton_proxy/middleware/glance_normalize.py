@@ -54,8 +54,9 @@ class GlanceNormalize(object):
                 pass
         kind, _, _ = c.route(environ.get('PATH_INFO', ''))
         method = environ['REQUEST_METHOD']
-        if (kind == 'index' and method == 'POST') or (kind == 'image' and
-                                                      method == 'PUT'):
+        if c.META_KEY not in environ and (
+                (kind == 'index' and method == 'POST') or
+                (kind == 'image' and method == 'PUT')):
             try:
                 environ[c.META_KEY] = self.parse(environ)
             except tr.Invalid as exc:

@@ -6,8 +6,8 @@ expects when it sends some (decisions 4, 5, 6):
 * ``POST /images`` **with data** (chunked from glanceclient, Content-Length
   from openstacksdk): the metadata is validated first (formats, name,
   property quota, declared size against the cap), then the body is streamed
-  into the caller's Pithos account under ``upload_container`` while its MD5
-  and size are computed; the request then continues down the pipeline as a
+  into the caller's Pithos account under ``upload_container`` while its MD5,
+  sha512 (Image API v2's ``os_hash_value``) and size are computed; the request then continues down the pipeline as a
   registration of that ``pithos://`` location, with the MD5 kept as the
   image's checksum.  A declared ``x-image-meta-size``/``-checksum`` that
   does not match -> Glance's 400; a chunked body past ``image_size_cap`` ->
@@ -332,6 +332,8 @@ class GlanceUpload(object):
         fields['size'] = size
         if meta.has_data:
             fields['checksum'] = checksum
+            fields['os_hash_algo'] = tr.OS_HASH_ALGO
+            fields['os_hash_value'] = meter.os_hash
         else:
             fields.pop('checksum', None)
             # Plankton stores its default formats when none are named;
@@ -412,7 +414,9 @@ class GlanceUpload(object):
         place = (container, name, True)
         self.check_result(environ, account, token, place, fields, size, checksum)
         headers = self.translator.reserved_update_headers(
-            current, {'checksum': checksum, 'status': None})
+            current, {'checksum': checksum, 'status': None,
+                      'os_hash_algo': tr.OS_HASH_ALGO,
+                      'os_hash_value': meter.os_hash})
         resp = c.subrequest(self.app, environ, 'PUT', '/images/%s' % image_id,
                             headers=headers)
         if resp.status_int >= 400:
@@ -420,7 +424,8 @@ class GlanceUpload(object):
             return c.upstream_error(resp, environ, 'write', image_id)
         # The rest of the request (name, properties...) is a metadata update;
         # Glance never purges properties on the PUT that uploads data.
-        for field in ('size', 'checksum', 'location', 'status'):
+        for field in ('size', 'checksum', 'location', 'status', 'os_hash_algo',
+                      'os_hash_value'):
             fields.pop(field, None)
         meta.purge = False
         meta.has_data = False

@@ -66,3 +66,32 @@ def test_the_catalog_follows_the_host_the_client_used(backend):
     resp = requests.post('http://localhost:%s/identity/v2.0/tokens' % port)
     image = endpoint(resp.json()['access']['serviceCatalog'], 'image')
     assert image['publicURL'] == 'http://localhost:%s/image/v1.0' % port
+
+
+def test_version_document_at_the_auth_url(backend):
+    """Astakos answers ``GET <auth>`` with a version document (plankton.md §5.1);
+    keystoneauth's generic plugins need it to log in at ``.../identity/v2.0``."""
+    for path in ('/identity/v2.0', '/identity/v2.0/'):
+        resp = requests.get(backend.url + path)
+        assert resp.status_code == 200
+        version = resp.json()['version']
+        assert version['id'] == 'v2.0' and version['status'] == 'stable'
+        assert version['links'] == [{'rel': 'self', 'href': backend.url + '/identity/v2.0/'}]
+
+
+def test_image_public_url_names_a_front_end_in_the_catalog():
+    """``image_public_url`` (set by ``serve`` to the proxy) replaces Plankton as the
+    catalog's ``image`` endpoint; the other services stay on the backend."""
+    from webob import Request
+
+    from plankton_proxy.backend.app import make_app
+    app = make_app(users={'tok': 'uuid-1'}, public_url='http://backend:1',
+                   image_public_url='http://proxy:9292/')
+    try:
+        resp = Request.blank('/identity/v2.0/tokens', method='POST').get_response(app)
+        catalog = resp.json['access']['serviceCatalog']
+        assert endpoint(catalog, 'image')['publicURL'] == 'http://proxy:9292'
+        assert endpoint(catalog, 'object-store')['publicURL'] == \
+            'http://backend:1/object-store/v1'
+    finally:
+        app.close()

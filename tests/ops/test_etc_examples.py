@@ -99,7 +99,7 @@ def test_default_pipeline(upstream, access_lines):
     assert resp.status_int == 200 and resp.text == 'OK\nupstream: reachable\n'
     resp = call(app, '/')
     assert resp.status_int == 300
-    assert resp.json['versions'][0]['links'][0]['href'] == 'http://localhost:80/v1/'
+    assert resp.json['versions'][0]['links'][0]['href'] == 'http://localhost:80/v2/'   # decision 18
     rid = resp.headers['X-Openstack-Request-Id']
     assert RID.match(rid) and access_lines[-1].startswith(rid + ' ')
 
@@ -155,7 +155,7 @@ def test_oslo_example(upstream, tmp_path, access_lines):
                                    'X-Forwarded-Host': 'images.example.org',
                                    'X-Forwarded-Prefix': '/glance'})
     assert resp.json['versions'][0]['links'][0]['href'] == \
-        'https://images.example.org/glance/v1/'
+        'https://images.example.org/glance/v2/'  # v2 listed first (decision 18)
     # request_id makes the id, access_log logs the same, one header in the answer.
     rid = resp.headers['X-Openstack-Request-Id']
     assert RID.match(rid) and resp.headers.getall('X-Openstack-Request-Id') == [rid]
@@ -186,7 +186,7 @@ def test_external_example_over_tls(tmp_path, access_lines):
         assert resp.status_int == 200
         assert registry.seen[-1]['path'] == '/image/v1.0/images/detail'
         assert call(app, '/').json['versions'][0]['links'][0]['href'] == \
-            'https://images.example.org/v1/'
+            'https://images.example.org/v2/'  # v2 listed first (decision 18)
 
 
 def test_every_etc_file_is_covered():

@@ -184,7 +184,7 @@ def test_nginx_in_front_keeps_underscores_and_streams(upstream, tmp_path, plankt
         echo = check_glance_style_traffic(front.url, upstream, Lines())
         # Discovery links name the front end, not the proxy behind it.
         versions = requests.get(front.url + '/').json()
-        assert versions['versions'][0]['links'][0]['href'] == front.url + '/v1/'
+        assert versions['versions'][0]['links'][0]['href'] == front.url + '/v2/'  # decision 18
         # X-Forwarded-For: the client, then nginx (as the proxy saw it).
         assert echo['headers']['X-Forwarded-For'] == '127.0.0.1, 127.0.0.1'
     finally:
