@@ -6,7 +6,6 @@ the translation filters -> :class:`Upstream`, the embedded backend
 """
 
 import pytest
-import requests
 from urllib.parse import quote
 from webob import Request
 
@@ -95,31 +94,3 @@ def s16_upstream():
 @pytest.fixture
 def pipeline(upstream, dialect):
     return build_pipeline(upstream, upstream_dialect=dialect)
-
-
-class LiveStack(object):
-    """A running proxy and a way to put files into the Pithos behind it."""
-
-    def __init__(self, url, pithos_url):
-        self.url = url
-        self.pithos_url = pithos_url
-
-    def add_file(self, account, container, path, data=b'x' * 1024):
-        token = TOKENS[account]
-        base = '%s/%s/%s' % (self.pithos_url, account, container)
-        r = requests.put(base, headers={'X-Auth-Token': token})
-        assert r.status_code in (201, 202), r.text
-        r = requests.put(base + '/' + quote(path), data=data,
-                         headers={'X-Auth-Token': token,
-                                  'Content-Type': 'application/octet-stream'})
-        assert r.status_code == 201, r.text
-        return 'pithos://%s/%s/%s' % (account, container, path)
-
-
-@pytest.fixture
-def live_proxy(dialect, plankton_server):
-    """``plankton-proxy serve`` (the shipped paste.ini: versions, the glance
-    filters, forward) in front of the embedded backend in ``dialect``."""
-    # The shipped paste.ini: serve hands --dialect to the glance filters too.
-    proxy = plankton_server(args=['--dialect', dialect])
-    yield LiveStack(proxy.url, proxy.backend_url + '/object-store/v1')
