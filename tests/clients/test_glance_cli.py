@@ -261,8 +261,8 @@ def test_delete_on_s13(s13_stack):
 
 
 @pytest.mark.compat(C, 'discovery: --os-image-url URL with no version',
-                    caveat='GET /versions, then the CLI prints its "falling back to v1" '
-                           'warning (as against a v1-only Glance)')
+                    caveat='GET /versions lists v2 as CURRENT, so the CLI speaks Image '
+                           'API v2 (docs/glance-v2.rst), as against a Glance serving both')
 @pytest.mark.compat(C, 'discovery: --os-image-url URL/v1')
 @pytest.mark.compat(C, 'OS_IMAGE_URL / OS_AUTH_TOKEN / OS_IMAGE_API_VERSION environment')
 def test_endpoint_variants(stack, g):
@@ -270,7 +270,8 @@ def test_endpoint_variants(stack, g):
     exe = glance_argv(stack.url, TOKEN)[0]
     r = run([exe, '--os-image-url', stack.url, '--os-auth-token', TOKEN, 'image-list'])
     assert r.returncode == 0, r.stderr
-    assert 'falling back to v1' in r.stderr and 'disc' in r.stdout
+    # Discovery picks v2 (decision 18): no "falling back to v1" warning.
+    assert 'falling back to v1' not in r.stderr and 'disc' in r.stdout
     r = run([exe, '--os-image-url', stack.url + '/v1', '--os-auth-token', TOKEN,
              'image-list'])
     assert r.returncode == 0 and 'disc' in r.stdout, r.stderr

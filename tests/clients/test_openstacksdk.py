@@ -60,8 +60,10 @@ def test_image_proxy(stack):
 
 @pytest.mark.compat(P, "endpoint URL (root) with admin_token: unprefixed /images paths")
 @pytest.mark.compat(P, "auth_type='none' with the root URL (discovery through GET /)",
-                    caveat="discovery finds /v1, but the proxy needs a token: the SDK's "
-                           "'notused' token gets 401")
+                    impossible="discovery through GET / finds v2 CURRENT, and the SDK's "
+                               "v1 proxy then sends its v1 paths under /v2/ (as against a "
+                               "Glance serving v1 and v2): give the endpoint as URL/v1, or serve v1 "
+                               "only ([filter:versions] enable_v2 = false)")
 def test_endpoint_variants(stack):
     _register(stack, TOKEN, 'sdk-root')
     assert 'sdk-root' in [i.name for i in sdk(stack.url, TOKEN, prefix='').image.images()]
@@ -70,7 +72,7 @@ def test_endpoint_variants(stack):
                              image_api_version='1')
     with pytest.raises(exceptions.HttpException) as e:
         list(conn.image.images())
-    assert e.value.status_code == 401 and '/v1/images/detail' in str(e.value)
+    assert e.value.status_code >= 400 and '/v2/images/detail' in str(e.value)
 
 
 @pytest.mark.compat(P, 'create_image() without wait=/timeout=',
