@@ -33,6 +33,7 @@ A test of your own::
 """
 
 import os
+import queue
 import re
 import signal
 import subprocess
@@ -61,47 +62,46 @@ def read_users(path):
     return users
 
 
-class RunningServer(object):
-    """A ``plankton-proxy serve`` child process and what its banner said."""
+class ChildServer(object):
+    """A server child process that says on stdout when it is ready.
 
-    def __init__(self, args, env=None, timeout=30):
-        cmd = [sys.executable, '-m', 'plankton_proxy.cli', 'serve'] + list(args)
-        self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env=dict(os.environ, **(env or {})))
+    ``launch()`` starts it and reads its output lines into ``output`` until
+    ``ready(line)`` is true, then keeps draining them (so that the child never
+    blocks on a full pipe); ``stop()`` ends it with a signal."""
+
+    proc = None
+
+    def launch(self, cmd, ready, timeout=30, what=None, **popen_args):
+        popen_args.setdefault('stderr', subprocess.STDOUT)
         self.output = []
-        self.url = self.upstream = None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            if BANNER.match(line):
-                self.url = BANNER.match(line).group(1)
-            elif UPSTREAM.match(line):
-                self.upstream = UPSTREAM.match(line).group(1)
-            elif not line.strip() and self.upstream:
-                break  # the blank line that ends the banner
-        if not (self.url and self.upstream):
-            self.stop()
-            raise RuntimeError('plankton-proxy did not start:\n' + ''.join(self.output))
-        # Keep draining the output so the child never blocks on a full pipe.
-        self._drain = threading.Thread(target=self._read_rest, daemon=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+                                     **popen_args)
+        lines = queue.Queue()
+        self._drain = threading.Thread(target=self._read_output, args=(lines,),
+                                       daemon=True)
         self._drain.start()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = lines.get(timeout=max(0, deadline - time.monotonic()))
+            except queue.Empty:
+                line = None
+            if line is None:          # it exited, or said nothing in time
+                self.stop()
+                raise RuntimeError('%s did not start:\n%s'
+                                   % (what or cmd[0], ''.join(self.output)))
+            if ready(line):
+                return
 
-    def _read_rest(self):
+    def _read_output(self, lines):
         for line in self.proc.stdout:
             self.output.append(line)
+            lines.put(line)
+        lines.put(None)
 
     @property
     def pid(self):
         return self.proc.pid
-
-    @property
-    def backend_url(self):
-        """Root URL of the embedded backend (when the server started one)."""
-        return self.upstream.rsplit('/image/', 1)[0]
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         """Stop the process with ``sig``; return its exit code."""
@@ -112,7 +112,33 @@ class RunningServer(object):
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._drain.join(5)
+        if not self._drain.is_alive():
+            self.proc.stdout.close()
         return self.proc.returncode
+
+
+class RunningServer(ChildServer):
+    """A ``plankton-proxy serve`` child process and what its banner said."""
+
+    def __init__(self, args, env=None, timeout=30):
+        self.url = self.upstream = None
+        self.launch([sys.executable, '-m', 'plankton_proxy.cli', 'serve'] + list(args),
+                    self._banner, timeout, what='plankton-proxy',
+                    env=dict(os.environ, **(env or {})))
+
+    def _banner(self, line):
+        if BANNER.match(line):
+            self.url = BANNER.match(line).group(1)
+        elif UPSTREAM.match(line):
+            self.upstream = UPSTREAM.match(line).group(1)
+        # the blank line that ends the banner
+        return not line.strip() and self.url and self.upstream
+
+    @property
+    def backend_url(self):
+        """Root URL of the embedded backend (when the server started one)."""
+        return self.upstream.rsplit('/image/', 1)[0]
 
 
 class Stack(RunningServer):

@@ -329,6 +329,24 @@ class Invalid(ValueError):
         self.status = status
 
 
+def check_property_quota(count, quota):
+    """Glance's 413 when an image would have more than ``quota`` properties
+    (a negative quota: unlimited)."""
+    if 0 <= quota < count:
+        raise Invalid('The limit has been exceeded on the number of allowed '
+                      'image properties. Attempted: %d, Maximum: %d'
+                      % (count, quota), status=413)
+
+
+def check_member_quota(count, quota):
+    """Glance's 413 when an image would have more than ``quota`` members
+    (a negative quota: unlimited)."""
+    if 0 <= quota < count:
+        raise Invalid('The limit has been exceeded on the number of allowed '
+                      'image members for this image. Attempted: %d, Maximum: %d'
+                      % (count, quota), status=413)
+
+
 # ---------------------------------------------------------------------------
 # Small value converters
 

@@ -10,11 +10,11 @@ It is a real threaded HTTP/1.1 server.  Paths (below any base prefix):
 """
 
 import hashlib
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import LoopbackServer, read_body, send_json
 
 PATTERN = bytes(range(256)) * 256  # 64 KiB
 
@@ -37,42 +37,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self):
         digest, size = hashlib.md5(), 0
-        if 'chunked' in self.headers.get('Transfer-Encoding', '').lower():
-            while True:
-                line = self.rfile.readline()
-                length = int(line.split(b';')[0].strip() or b'0', 16)
-                if length == 0:
-                    while self.rfile.readline() not in (b'\r\n', b'\n', b''):
-                        pass
-                    break
-                left = length
-                while left:
-                    data = self.rfile.read(min(left, 65536))
-                    if not data:
-                        raise IOError('short chunk')
-                    digest.update(data)
-                    size += len(data)
-                    left -= len(data)
-                self.rfile.readline()
-        else:
-            left = int(self.headers.get('Content-Length') or 0)
-            while left:
-                data = self.rfile.read(min(left, 65536))
-                if not data:
-                    raise IOError('short body')
-                digest.update(data)
-                size += len(data)
-                left -= len(data)
+        for data in read_body(self):
+            digest.update(data)
+            size += len(data)
         return size, digest.hexdigest()
 
     def _json(self, status, document):
-        body = json.dumps(document).encode()
-        self.send_response(status)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        if self.command != 'HEAD':
-            self.wfile.write(body)
+        send_json(self, status, document)
 
     def _handle(self):
         url = urlsplit(self.path)
@@ -112,25 +83,6 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = _handle
 
 
-class FakeUpstream(object):
+class FakeUpstream(LoopbackServer):
     def __init__(self):
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.seen = []
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self):
-        return 'http://127.0.0.1:%d' % self.httpd.server_address[1]
-
-    @property
-    def seen(self):
-        return self.httpd.seen
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        LoopbackServer.__init__(self, _Handler)

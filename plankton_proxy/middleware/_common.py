@@ -82,6 +82,21 @@ def glance_error(status, message, environ, headers=None):
     return error_response(status, message, environ, headers=headers)
 
 
+def not_allowed(environ, allow):
+    """Glance's 405 for this request's method, with ``Allow: <allow>``."""
+    return glance_error(405, 'The method %s is not allowed for this resource.'
+                        % environ['REQUEST_METHOD'], environ, headers={'Allow': allow})
+
+
+def answer(handler, environ, *args, **kwargs):
+    """``handler(environ, ...)``'s response; a refusal it raises
+    (``translation.Invalid``) becomes its Glance error response."""
+    try:
+        return handler(environ, *args, **kwargs)
+    except tr.Invalid as exc:
+        return glance_error(exc.status, str(exc), environ)
+
+
 def upstream_error(resp, environ, kind='read', image_id=None):
     """Re-render a Plankton error reply the Glance way, with the status remaps."""
     message = tr.plankton_error_message(resp.body, resp.content_type)
@@ -106,6 +121,23 @@ def is_glanceclient(environ):
 
 def is_sdk(environ):
     return 'openstacksdk' in environ.get('HTTP_USER_AGENT', '')
+
+
+def json_show_agents(conf):
+    """The ``json_show_agents`` option: User-Agent substrings whose
+    ``GET /images/<id>`` gets JSON, not data."""
+    return [a.strip() for a in conf.get('json_show_agents', 'openstacksdk').split(',')
+            if a.strip()]
+
+
+def wants_json(environ, agents):
+    """Does this ``GET /images/<id>`` ask for the JSON image rather than its data?
+    (``agents``: from :func:`json_show_agents`.)"""
+    agent = environ.get('HTTP_USER_AGENT', '')
+    if any(a in agent for a in agents):
+        return True
+    accept = environ.get('HTTP_ACCEPT', '')
+    return 'application/json' in accept and not is_glanceclient(environ)
 
 
 def caller_token(environ):
@@ -189,6 +221,18 @@ def subrequest(app, environ, method, path, headers=(), body=b'', query='',
     # passing for a success.
     resp.body
     return resp
+
+
+def fetch_image(app, environ, translator, image_id):
+    """HEAD the image upstream -> (canonical Glance image, None) or (None, a
+    Glance-shaped error response)."""
+    if not image_id or '/' in image_id:
+        return None, glance_error(
+            404, 'Image with identifier %s not found' % image_id, environ)
+    resp = subrequest(app, environ, 'HEAD', '/images/%s' % image_id)
+    if resp.status_int != 200:
+        return None, upstream_error(resp, environ, 'read', image_id)
+    return translator.image_from_plankton_headers(resp.headerlist), None
 
 
 def meta_headers(environ):

@@ -64,9 +64,7 @@ class GlanceDownload(object):
         self.enabled = c.conf_bool(conf, 'enabled', False)
         self.translator = tr.Translator.from_conf(conf)
         self.pithos = p.Pithos.from_conf(conf) if self.enabled else None
-        self.json_agents = [a.strip() for a in
-                            conf.get('json_show_agents', 'openstacksdk').split(',')
-                            if a.strip()]
+        self.json_agents = c.json_show_agents(conf)
         self.chunk_size = c.conf_int(conf, 'chunk_size', 65536)
 
     def __call__(self, environ, start_response):
@@ -74,30 +72,20 @@ class GlanceDownload(object):
             return self.app(environ, start_response)
         kind, image_id, _ = c.route(environ.get('PATH_INFO', ''))
         method = environ['REQUEST_METHOD']
-        if not ((kind == 'image' and method == 'GET' and not self.wants_json(environ))
+        if not ((kind == 'image' and method == 'GET'
+                 and not c.wants_json(environ, self.json_agents))
                 or (kind == 'file' and method in ('GET', 'HEAD'))):
             return self.app(environ, start_response)
         return self.download(environ, start_response, image_id, kind == 'image')
-
-    def wants_json(self, environ):
-        agent = environ.get('HTTP_USER_AGENT', '')
-        if any(a in agent for a in self.json_agents):
-            return True
-        accept = environ.get('HTTP_ACCEPT', '')
-        return 'application/json' in accept and not c.is_glanceclient(environ)
 
     def download(self, environ, start_response, image_id, with_meta):
         def error(status, message, headers=None):
             return c.glance_error(status, message, environ, headers)(
                 environ, start_response)
 
-        if not image_id or '/' in image_id:
-            return error(404, 'Image with identifier %s not found' % image_id)
-        resp = c.subrequest(self.app, environ, 'HEAD', '/images/%s' % image_id)
-        if resp.status_int != 200:
-            return c.upstream_error(resp, environ, 'read', image_id)(
-                environ, start_response)
-        image = self.translator.image_from_plankton_headers(resp.headerlist)
+        image, failed = c.fetch_image(self.app, environ, self.translator, image_id)
+        if failed:
+            return failed(environ, start_response)
         if image['status'] in tr.NO_DATA_STATUSES:
             return error(404, tr.MSG_NO_DATA % (image['id'], image['status']))
         where = tr.parse_pithos_location(image.get('location'))

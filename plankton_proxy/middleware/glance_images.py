@@ -64,9 +64,7 @@ class GlanceImages(object):
         self.allow_reregister = c.conf_bool(conf, 'allow_reregister', False)
         self.property_quota = c.conf_int(conf, 'property_quota',
                                          tr.DEFAULT_PROPERTY_QUOTA)
-        self.json_agents = [a.strip() for a in
-                            conf.get('json_show_agents', 'openstacksdk').split(',')
-                            if a.strip()]
+        self.json_agents = c.json_show_agents(conf)
         self.percent_decode = conf.get('percent_decode', 'glanceclient')
         self.locks = c.KeyedLocks()
 
@@ -94,17 +92,11 @@ class GlanceImages(object):
             handler = self._not_found
         if handler is None:
             return self.app(environ, start_response)
-        try:
-            resp = handler(environ, image_id)
-        except tr.Invalid as exc:
-            resp = c.glance_error(exc.status, str(exc), environ)
-        return resp(environ, start_response)
+        return c.answer(handler, environ, image_id)(environ, start_response)
 
     def _not_allowed(self, allow):
         def handler(environ, image_id):
-            return c.glance_error(
-                405, 'The method %s is not allowed for this resource.'
-                % environ['REQUEST_METHOD'], environ, headers={'Allow': allow})
+            return c.not_allowed(environ, allow)
         return handler
 
     def _not_found(self, environ, image_id):
@@ -112,13 +104,7 @@ class GlanceImages(object):
 
     def fetch(self, environ, image_id, kind='read'):
         """HEAD the image upstream -> (canonical image, None) or (None, error)."""
-        if not image_id or '/' in image_id:
-            return None, c.glance_error(
-                404, 'Image with identifier %s not found' % image_id, environ)
-        resp = c.subrequest(self.app, environ, 'HEAD', '/images/%s' % image_id)
-        if resp.status_int != 200:
-            return None, c.upstream_error(resp, environ, 'read', image_id)
-        return self.translator.image_from_plankton_headers(resp.headerlist), None
+        return c.fetch_image(self.app, environ, self.translator, image_id)
 
     def request_meta(self, environ):
         meta = environ.get(c.META_KEY)
@@ -159,18 +145,11 @@ class GlanceImages(object):
         resp.content_length = 0
         return resp
 
-    def wants_json(self, environ):
-        agent = environ.get('HTTP_USER_AGENT', '')
-        if any(a in agent for a in self.json_agents):
-            return True
-        accept = environ.get('HTTP_ACCEPT', '')
-        return 'application/json' in accept and not c.is_glanceclient(environ)
-
     def show(self, environ, image_id):
         image, error = self.fetch(environ, image_id)
         if error:
             return error
-        if self.wants_json(environ):
+        if c.wants_json(environ, self.json_agents):
             return self.image_response(image)
         return self.not_served(environ, image)
 
@@ -280,10 +259,7 @@ class GlanceImages(object):
         return out
 
     def check_quota(self, count):
-        if 0 <= self.property_quota < count:
-            raise tr.Invalid('The limit has been exceeded on the number of allowed '
-                             'image properties. Attempted: %d, Maximum: %d'
-                             % (count, self.property_quota), status=413)
+        tr.check_property_quota(count, self.property_quota)
 
     def find_by_location(self, environ, location):
         resp = c.subrequest(self.app, environ, 'GET', '/images/detail')

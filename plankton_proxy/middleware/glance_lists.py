@@ -107,16 +107,11 @@ class GlanceLists(object):
         method = environ['REQUEST_METHOD']
         if kind == 'detail' and method != 'GET':
             allow = 'GET' if method == 'HEAD' else 'GET, HEAD'
-            resp = c.glance_error(405, 'The method %s is not allowed for this '
-                                  'resource.' % method, environ,
-                                  headers={'Allow': allow})
+            resp = c.not_allowed(environ, allow)
         elif kind == 'index' and method != 'GET':
             return self.app(environ, start_response)   # POST: glance_images
         else:
-            try:
-                resp = self.list(environ, brief=(kind == 'index'))
-            except tr.Invalid as exc:
-                resp = c.glance_error(exc.status, str(exc), environ)
+            resp = c.answer(self.list, environ, brief=(kind == 'index'))
         return resp(environ, start_response)
 
     # -- parameters ----------------------------------------------------------

@@ -89,26 +89,12 @@ class GlanceMembers(object):
         else:
             return self.app(environ, start_response)
         if handler is None:
-            resp = c.glance_error(405, 'The method %s is not allowed for this '
-                                  'resource.' % method, environ,
-                                  headers={'Allow': allow})
+            resp = c.not_allowed(environ, allow)
         else:
-            try:
-                resp = handler(environ, image_id, member)
-            except tr.Invalid as exc:
-                resp = c.glance_error(exc.status, str(exc), environ)
+            resp = c.answer(handler, environ, image_id, member)
         return resp(environ, start_response)
 
     # -- upstream helpers -------------------------------------------------------
-
-    def image(self, environ, image_id):
-        if not image_id or '/' in image_id:
-            return None, c.glance_error(
-                404, 'Image with identifier %s not found' % image_id, environ)
-        resp = c.subrequest(self.app, environ, 'HEAD', '/images/%s' % image_id)
-        if resp.status_int != 200:
-            return None, c.upstream_error(resp, environ, 'read', image_id)
-        return self.translator.image_from_plankton_headers(resp.headerlist), None
 
     def members(self, environ, image):
         """-> ([member ids without the owner], None) or (None, error)."""
@@ -125,6 +111,16 @@ class GlanceMembers(object):
         ids = [m.get('member_id') for m in doc.get('members', [])
                if isinstance(m, dict)]
         return [m for m in ids if m and m != image.get('owner') and m != '*'], None
+
+    def image_members(self, environ, image_id):
+        """-> (image, [member ids without the owner], None) or (None, None, error)."""
+        image, error = c.fetch_image(self.app, environ, self.translator, image_id)
+        if error:
+            return None, None, error
+        ids, error = self.members(environ, image)
+        if error:
+            return None, None, error
+        return image, ids, None
 
     def check_member(self, member):
         if not member or not MEMBER_RE.match(member):
@@ -143,18 +139,10 @@ class GlanceMembers(object):
         resp.body = json.dumps(doc).encode()
         return resp
 
-    def quota_error(self, count):
-        raise tr.Invalid('The limit has been exceeded on the number of allowed '
-                         'image members for this image. Attempted: %d, Maximum: %d'
-                         % (count, self.quota), status=413)
-
     # -- handlers ---------------------------------------------------------------
 
     def list(self, environ, image_id, _member):
-        image, error = self.image(environ, image_id)
-        if error:
-            return error
-        ids, error = self.members(environ, image)
+        image, ids, error = self.image_members(environ, image_id)
         if error:
             return error
         caller = self.caller(environ)
@@ -164,10 +152,7 @@ class GlanceMembers(object):
                                             for m in ids]})
 
     def show(self, environ, image_id, member):
-        image, error = self.image(environ, image_id)
-        if error:
-            return error
-        ids, error = self.members(environ, image)
+        image, ids, error = self.image_members(environ, image_id)
         if error:
             return error
         caller = self.caller(environ)
@@ -189,14 +174,10 @@ class GlanceMembers(object):
             if isinstance(doc, dict) and isinstance(doc.get('member'), dict):
                 can_share = bool(doc['member'].get('can_share'))
         with self.locks(image_id):
-            image, error = self.image(environ, image_id)
+            image, ids, error = self.image_members(environ, image_id)
             if error:
                 return error
-            ids, error = self.members(environ, image)
-            if error:
-                return error
-            if 0 <= self.quota < len(ids) + 1:
-                self.quota_error(len(ids) + 1)
+            tr.check_member_quota(len(ids) + 1, self.quota)
             resp = c.subrequest(self.app, environ, 'PUT', '/images/%s/members/%s'
                                 % (image_id, member))
         if resp.status_int >= 400:
@@ -206,10 +187,7 @@ class GlanceMembers(object):
     def remove(self, environ, image_id, member):
         self.check_member(member)
         with self.locks(image_id):
-            image, error = self.image(environ, image_id)
-            if error:
-                return error
-            ids, error = self.members(environ, image)
+            image, ids, error = self.image_members(environ, image_id)
             if error:
                 return error
             if member not in ids:
@@ -240,10 +218,9 @@ class GlanceMembers(object):
             can_share = can_share or bool(entry.get('can_share'))
             if member not in wanted:
                 wanted.append(member)
-        if 0 <= self.quota < len(wanted):
-            self.quota_error(len(wanted))
+        tr.check_member_quota(len(wanted), self.quota)
         with self.locks(image_id):
-            image, error = self.image(environ, image_id)
+            image, error = c.fetch_image(self.app, environ, self.translator, image_id)
             if error:
                 return error
             upstream = list(wanted)
@@ -270,9 +247,7 @@ class GlanceMembers(object):
 
     def shared(self, environ, _image_id, member):
         if environ['REQUEST_METHOD'] not in ('GET', 'HEAD'):
-            return c.glance_error(405, 'The method %s is not allowed for this '
-                                  'resource.' % environ['REQUEST_METHOD'], environ,
-                                  headers={'Allow': 'GET'})
+            return c.not_allowed(environ, 'GET')
         resp = c.subrequest(self.app, environ, 'GET', '/images/detail')
         if resp.status_int != 200:
             return c.upstream_error(resp, environ, 'read')

@@ -134,9 +134,7 @@ class GlanceUpload(object):
         if handler is None:
             return self.app(environ, start_response)
         try:
-            resp = handler(environ, image_id)
-        except tr.Invalid as exc:
-            resp = c.glance_error(exc.status, str(exc), environ)
+            resp = c.answer(handler, environ, image_id)
         except _Failed as exc:
             resp = exc.response
         if resp is None:
@@ -187,10 +185,7 @@ class GlanceUpload(object):
                                        date=time.strftime('%Y%m%d', time.gmtime()))
 
     def check_quota(self, count):
-        if 0 <= self.property_quota < count:
-            raise tr.Invalid('The limit has been exceeded on the number of allowed '
-                             'image properties. Attempted: %d, Maximum: %d'
-                             % (count, self.property_quota), status=413)
+        tr.check_property_quota(count, self.property_quota)
 
     def declared_length(self, environ):
         """Content-Length of a sized body, None for a chunked one."""
@@ -207,10 +202,10 @@ class GlanceUpload(object):
                 raise tr.Invalid(tr.MSG_SIZE_CAP % self.size_cap)
 
     def fetch(self, environ, image_id):
-        resp = c.subrequest(self.app, environ, 'HEAD', '/images/%s' % image_id)
-        if resp.status_int != 200:
-            raise _Failed(c.upstream_error(resp, environ, 'read', image_id))
-        return self.translator.image_from_plankton_headers(resp.headerlist)
+        image, error = c.fetch_image(self.app, environ, self.translator, image_id)
+        if error:
+            raise _Failed(error)
+        return image
 
     @staticmethod
     def empty_body(environ):

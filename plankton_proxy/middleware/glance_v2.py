@@ -99,9 +99,7 @@ class GlanceV2(object):
         method = environ['REQUEST_METHOD']
         handler, args, allow = self.route(environ.get('PATH_INFO', ''), method)
         if handler is None and allow:
-            resp = c.glance_error(405, 'The method %s is not allowed for this '
-                                  'resource.' % method, environ,
-                                  headers={'Allow': allow})
+            resp = c.not_allowed(environ, allow)
         elif handler is None:
             resp = c.glance_error(404, 'The resource could not be found.', environ)
         else:

@@ -1,15 +1,15 @@
 """Helpers for the backend tests: start the backend as a real server, talk HTTP to it."""
 
+import itertools
 import os
 import pathlib
-import select
+import re
 import signal
-import socket
-import subprocess
 import sys
-import time
 
 import requests
+
+from plankton_proxy.testing import ChildServer
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -18,11 +18,10 @@ BOB = ('4f0c3a62-2d8e-4c55-9f57-8a1b2c3d4e02', 'token-bob')
 CAROL = ('c0c0c0c0-1111-4222-8333-444455556666', 'token-carol')
 USERS = (ALICE, BOB, CAROL)
 
+#: Numbers the stderr files of the backends a test starts.
+_ERR_FILES = itertools.count(1)
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+BANNER = re.compile(r'^plankton-backend listening on (http://127\.0\.0\.1:\d+)$')
 
 
 def write_users_file(directory):
@@ -33,8 +32,10 @@ def write_users_file(directory):
     return str(path)
 
 
-class BackendProcess:
-    """``python -m plankton_proxy.backend`` on a free port, as a child process."""
+class BackendProcess(ChildServer):
+    """``python -m plankton_proxy.backend`` on a free port, as a child process
+    (its stderr in ``backend-<n>.err`` of ``workdir``); ``start()`` again after
+    ``stop()`` or ``kill()`` restarts it, on a new port."""
 
     def __init__(self, workdir, data_dir=None, dialect='s16', paginate=True, extra_args=()):
         self.workdir = pathlib.Path(workdir)
@@ -43,14 +44,11 @@ class BackendProcess:
         self.paginate = paginate
         self.extra_args = list(extra_args)
         self.users_file = write_users_file(self.workdir)
-        self.proc = None
         self.url = None
 
     def start(self, timeout=15):
-        port = free_port()
         cmd = [sys.executable, '-m', 'plankton_proxy.backend', '--host', '127.0.0.1',
-               '--port', str(port), '--users', self.users_file,
-               '--dialect', self.dialect]
+               '--port', '0', '--users', self.users_file, '--dialect', self.dialect]
         cmd += ['--data-dir', str(self.data_dir)] if self.data_dir else ['--in-memory']
         if not self.paginate:
             cmd.append('--no-paginate')
@@ -58,38 +56,20 @@ class BackendProcess:
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join(
             [str(ROOT)] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
-        self.stderr = open(self.workdir / ('backend-%d.err' % port), 'wb')
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.stderr,
-                                     env=env, cwd=str(self.workdir))
-        deadline = time.monotonic() + timeout
-        line = b''
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
-            if ready:
-                line = self.proc.stdout.readline()
-                break
-            if self.proc.poll() is not None:
-                break
-        expected = 'plankton-backend listening on http://127.0.0.1:%d' % port
-        if line.decode().strip() != expected:
+        with open(self.workdir / ('backend-%d.err' % next(_ERR_FILES)), 'wb') as stderr:
+            self.launch(cmd, lambda line: True, timeout, what='backend', stderr=stderr,
+                        env=env, cwd=str(self.workdir))
+        banner = BANNER.match(self.output[0])
+        if not banner:
             self.stop()
-            raise RuntimeError('backend did not start: %r' % line)
-        self.url = 'http://127.0.0.1:%d' % port
+            raise RuntimeError('backend did not start: %r' % self.output[0])
+        self.url = banner.group(1)
         return self
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        code = self.proc.returncode
-        self.proc.stdout.close()
-        self.stderr.close()
+        code = ChildServer.stop(self, sig, timeout)
         self.proc = None
         return code
 

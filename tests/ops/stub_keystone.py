@@ -5,9 +5,10 @@ set of valid user tokens; every request is recorded in ``seen``.
 """
 
 import json
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.loopback import LoopbackServer, read_body, send_json
 
 SERVICE_TOKEN = 'stub-service-token'
 
@@ -39,15 +40,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _json(self, status, document, headers=()):
-        body = json.dumps(document).encode()
-        self.send_response(status)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(body)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != 'HEAD':
-            self.wfile.write(body)
+        send_json(self, status, document, headers)
 
     def _version(self):
         return {'id': 'v3.14', 'status': 'stable', 'updated': '2020-04-07T00:00:00Z',
@@ -75,8 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
     def do_POST(self):
-        length = int(self.headers.get('Content-Length') or 0)
-        body = json.loads(self.rfile.read(length) or b'{}')
+        body = json.loads(b''.join(read_body(self)) or b'{}')
         self.server.seen.append((self.command, self.path, dict(self.headers.items())))
         if self.path.rstrip('/') != '/v3/auth/tokens':
             return self._json(404, {'error': {'code': 404, 'message': 'not here'}})
@@ -88,27 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
                           [('X-Subject-Token', SERVICE_TOKEN)])
 
 
-class StubKeystone(object):
+class StubKeystone(LoopbackServer):
     def __init__(self, valid_tokens=()):
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.seen = []
-        self.httpd.valid = set(valid_tokens)
+        LoopbackServer.__init__(self, _Handler, valid=set(valid_tokens))
         self.httpd.base = self.url
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self):
-        return 'http://127.0.0.1:%d' % self.httpd.server_address[1]
-
-    @property
-    def seen(self):
-        return self.httpd.seen
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()

@@ -1,4 +1,5 @@
-"""Each filter alone, and the in-process pipeline, against the fake Plankton."""
+"""Each filter alone, and the in-process pipeline, behind the real ``versions``
+filter and in front of the embedded backend."""
 
 import json
 import threading
@@ -8,9 +9,8 @@ from webob import Request
 
 from plankton_proxy.middleware import (glance_errors, glance_images, glance_lists,
                                        glance_members, glance_normalize)
-from tests.translation.conftest import (ALICE, ALICE_TOKEN, BOB, BOB_TOKEN,
-                                        VersionShim, build_pipeline)
-from tests.translation.fake_plankton import FakePlankton
+from tests.translation.conftest import (ALICE, ALICE_TOKEN, BOB, BOB_TOKEN, USERS,
+                                        build_pipeline, with_versions)
 
 GC = {'User-Agent': 'python-glanceclient', 'Content-Type': 'application/octet-stream'}
 SDK = {'User-Agent': 'openstacksdk/4.22.0 keystoneauth1/5.18.1'}
@@ -38,6 +38,19 @@ def error_message(resp):
     return inner['message']
 
 
+def page_through(app, query):
+    """The names of every page of ``/v1/images/detail?<query>``, following the
+    last id as the marker until a page comes back empty (as openstacksdk)."""
+    seen, marker = [], None
+    while True:
+        q = query + ('&marker=' + marker if marker else '')
+        page = doc(call(app, 'GET', '/v1/images/detail?' + q))['images']
+        if not page:
+            return seen
+        seen += [i['name'] for i in page]
+        marker = page[-1]['id']
+
+
 def create(app, up, name, public=False, props=None, headers=None, user=ALICE,
            token=ALICE_TOKEN, **fields):
     loc = up.add_file(user, 'images', name)
@@ -57,9 +70,9 @@ def create(app, up, name, public=False, props=None, headers=None, user=ALICE,
 
 # -- each filter alone --------------------------------------------------------
 
-def test_images_filter_alone():
-    up = FakePlankton()
-    app = VersionShim(glance_images.filter_factory({})(up))
+def test_images_filter_alone(s16_upstream):
+    up = s16_upstream
+    app = with_versions(glance_images.filter_factory({})(up))
     im = create(app, up, 'alone')
     resp = call(app, 'HEAD', '/v1/images/' + im['id'])
     assert resp.status_int == 200
@@ -70,9 +83,9 @@ def test_images_filter_alone():
     assert resp.status_int == 200 and isinstance(doc(resp), list)
 
 
-def test_lists_filter_alone():
-    up = FakePlankton()
-    app = VersionShim(glance_lists.filter_factory({})(up))
+def test_lists_filter_alone(s16_upstream):
+    up = s16_upstream
+    app = with_versions(glance_lists.filter_factory({})(up))
     loc = up.add_file(ALICE, 'c', 'p')
     call(app, 'POST', '/v1/images/', headers={'x-image-meta-name': 'n',
                                                'x-image-meta-location': loc})
@@ -81,9 +94,9 @@ def test_lists_filter_alone():
     assert doc(resp)['images'][0]['disk_format'] == 'raw'
 
 
-def test_members_filter_alone():
-    up = FakePlankton()
-    app = VersionShim(glance_members.filter_factory({})(up))
+def test_members_filter_alone(s16_upstream):
+    up = s16_upstream
+    app = with_versions(glance_members.filter_factory({})(up))
     loc = up.add_file(ALICE, 'c', 'p')
     r = call(app, 'POST', '/v1/images/', headers={'x-image-meta-name': 'n',
                                                    'x-image-meta-location': loc})
@@ -93,9 +106,9 @@ def test_members_filter_alone():
         'members': [{'member_id': BOB, 'can_share': False}]}
 
 
-def test_errors_filter_alone():
-    up = FakePlankton()
-    app = VersionShim(glance_errors.filter_factory({})(up))
+def test_errors_filter_alone(s16_upstream):
+    up = s16_upstream
+    app = with_versions(glance_errors.filter_factory({})(up))
     resp = call(app, 'GET', '/v1/images/detail', token=None)
     assert resp.status_int == 401 and 'X-Auth-Token' in error_message(resp)
     resp = call(app, 'GET', '/v1/nothing')          # Plankton: 400 endpoint not found
@@ -105,7 +118,7 @@ def test_errors_filter_alone():
 
     def boom(environ, start_response):
         raise RuntimeError('x')
-    resp = call(VersionShim(glance_errors.filter_factory({})(boom)), 'GET', '/v1/images')
+    resp = call(with_versions(glance_errors.filter_factory({})(boom)), 'GET', '/v1/images')
     assert resp.status_int == 500 and 'erred' in error_message(resp)
 
 
@@ -116,7 +129,7 @@ def test_normalize_filter_alone():
         seen.update(environ)
         start_response('200 OK', [])
         return [b'']
-    f = VersionShim(glance_normalize.filter_factory({})(app))
+    f = with_versions(glance_normalize.filter_factory({})(app))
     call(f, 'PUT', '/v1/images/x', token='a%3Ab%20c',
          headers=dict(GC, **{'x-image-meta-name': 'n%20%C3%A9',
                              'x-image-meta-property-k': 'v%3Dw'}))
@@ -348,7 +361,11 @@ def test_lists(pipeline, upstream):
     brief = doc(call(pipeline, 'GET', '/v1/images?name=a'))['images']
     assert brief == [{'id': ids['a'], 'name': 'a', 'size': 1024, 'disk_format': 'raw',
                       'container_format': 'bare', 'checksum': None}]
-    assert names(call(pipeline, 'GET', '/v1/?name=a')) == ['a']
+    # The router's root is the index too (glance-v1.md §2), reached with the v1
+    # Accept header; ``/v1/`` itself is the version document (clients.md §0.2).
+    assert names(call(pipeline, 'GET', '/?name=a', headers={
+        'Accept': 'application/vnd.openstack.images-v1'})) == ['a']
+    assert doc(call(pipeline, 'GET', '/v1/?name=a'))['version']['id'] == 'v1.1'
     for q, message in [('limit=x', 'limit param must be an integer'),
                        ('limit=-1', 'limit param must be positive'),
                        ('marker=nope', 'Invalid marker format'),
@@ -374,14 +391,7 @@ def test_paging_is_linear(upstream, dialect):
     for i in range(30):
         create(app, upstream, 'p%02d' % i)
     upstream.requests.clear()
-    seen, marker = [], None
-    while True:
-        q = 'limit=3' + ('&marker=' + marker if marker else '')
-        page = doc(call(app, 'GET', '/v1/images/detail?' + q))['images']
-        if not page:
-            break
-        seen += [i['name'] for i in page]
-        marker = page[-1]['id']
+    seen = page_through(app, 'limit=3')
     assert len(seen) == 30 and len(set(seen)) == 30
     assert len([r for r in upstream.requests if r[1] == '/images/detail']) == 1
 
@@ -472,7 +482,6 @@ def test_error_shapes_html_and_head(pipeline):
 
 def test_members_visibility_with_identity(upstream, dialect, monkeypatch):
     from plankton_proxy.middleware._identity import CallerIdentity
-    from tests.translation.fake_plankton import USERS
     calls = []
 
     def lookup(self, token):
@@ -502,23 +511,15 @@ def test_members_visibility_with_identity(upstream, dialect, monkeypatch):
     assert len(calls) == 2
 
 
-def test_upstream_paginates(dialect):
-    from tests.translation.conftest import EmbeddedUpstream
+def test_upstream_paginates(upstream, dialect):
     if dialect == 's13':
         pytest.skip('the embedded backend pages only in its S16+ dialect')
-    up = EmbeddedUpstream(dialect)
+    up = upstream
     app = build_pipeline(up, upstream_dialect=dialect, upstream_paginates='true')
     for i in range(7):
         create(app, up, 'pg%d' % i)
     up.requests.clear()
-    seen, marker = [], None
-    while True:
-        q = 'limit=3&sort_key=name&sort_dir=asc' + ('&marker=' + marker if marker else '')
-        page = doc(call(app, 'GET', '/v1/images/detail?' + q))['images']
-        if not page:
-            break
-        seen += [i['name'] for i in page]
-        marker = page[-1]['id']
+    seen = page_through(app, 'limit=3&sort_key=name&sort_dir=asc')
     assert seen == ['pg%d' % i for i in range(7)]
     queries = [r[2] for r in up.requests if r[1] == '/images/detail']
     assert all('limit=3' in q for q in queries) and len(queries) == 4
