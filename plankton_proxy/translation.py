@@ -1102,13 +1102,9 @@ V2_MEMBER_STATUS_FILTERS = ('pending', 'accepted', 'rejected', 'all')
 V2_SORT_KEYS = SORT_KEYS
 #: v2 list query parameter -> (canonical field, comparison)
 V2_LIST_FILTERS = {
-    'name': ('name', 'eq'),
-    'status': ('status', 'eq'),
-    'container_format': ('container_format', 'eq'),
-    'disk_format': ('disk_format', 'eq'),
-    'size_min': ('size', 'ge'),
-    'size_max': ('size', 'le'),
-    'protected': ('protected', 'bool'),
+    **{key: LIST_FILTERS[key] for key in ('name', 'status', 'container_format',
+                                          'disk_format', 'size_min', 'size_max',
+                                          'protected')},
     'os_hidden': ('os_hidden', 'bool'),
     'visibility': ('visibility', 'eq'),
     'owner': ('owner', 'eq'),

@@ -427,6 +427,21 @@ class GlanceV2(object):
         doc = json.loads(resp.body.decode('utf-8'))
         return [m['member_id'] for m in doc.get('members', [])], None
 
+    def image_and_members(self, environ, image_id, member=None):
+        """The image and its member ids; with ``member``, a 404 unless that
+        member is one of them."""
+        image, error = self.fetch(environ, image_id)
+        if error:
+            return None, None, error
+        ids, error = self.member_ids(environ, image_id)
+        if error:
+            return None, None, error
+        if member is not None and member not in ids:
+            return None, None, c.glance_error(
+                404, '%s not found in the member list of the image %s.'
+                % (member, image_id), environ)
+        return image, ids, None
+
     def shared_image(self, environ, image_id):
         image, error = self.fetch(environ, image_id)
         if error:
@@ -437,10 +452,7 @@ class GlanceV2(object):
         return image, None
 
     def members(self, environ, image_id):
-        image, error = self.fetch(environ, image_id)
-        if error:
-            return error
-        ids, error = self.member_ids(environ, image_id)
+        image, ids, error = self.image_and_members(environ, image_id)
         if error:
             return error
         return self.json_reply({
@@ -448,15 +460,9 @@ class GlanceV2(object):
             'schema': PREFIX + '/schemas/members'})
 
     def member(self, environ, image_id, member):
-        image, error = self.fetch(environ, image_id)
+        image, _ids, error = self.image_and_members(environ, image_id, member)
         if error:
             return error
-        ids, error = self.member_ids(environ, image_id)
-        if error:
-            return error
-        if member not in ids:
-            return c.glance_error(404, '%s not found in the member list of the '
-                                  'image %s.' % (member, image_id), environ)
         return self.json_reply(tr.v2_member_json(image, member, PREFIX))
 
     def add_member(self, environ, image_id):
@@ -490,15 +496,9 @@ class GlanceV2(object):
         status = doc['status']
         if status not in tr.V2_MEMBER_STATUSES:
             raise tr.Invalid('Expected a status in the form: {"status": "status"}')
-        image, error = self.fetch(environ, image_id)
+        image, _ids, error = self.image_and_members(environ, image_id, member)
         if error:
             return error
-        ids, error = self.member_ids(environ, image_id)
-        if error:
-            return error
-        if member not in ids:
-            return c.glance_error(404, '%s not found in the member list of the '
-                                  'image %s.' % (member, image_id), environ)
         if status != tr.V2_MEMBER_STATUS:
             return c.glance_error(
                 403, "Member status '%s' cannot be kept: the registry (Plankton) "
