@@ -25,9 +25,16 @@ from plankton_proxy.testing import Stack
 
 from tests.clients import matrix
 
+DOWNLOAD_CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), 'etc', 'paste-download.ini')
+#: The tail of an operation that works only with that opt-in, and why.
+OPT_IN = ' (operator opt-in: etc/paste-download.ini)'
+DOWNLOAD_CAVEAT = ('off by default: Plankton serves no data, so the proxy streams it '
+                   'from Pithos only when the operator enables glance_download')
+
 #: One user (uuid, token) per client, so that each client's lists hold its own images.
 CLIENT_USERS = ['alice', 'bob', 'glance', 'lib', 'sdk', 'cloud', 'osc', 'odd', 'swift',
-                'keystone']
+                'keystone', 'osc2', 'sdk2', 'glance2', 'member2']
 
 
 def _user(name):
@@ -49,6 +56,15 @@ def users_file(tmp_path_factory):
 def stack(users_file):
     """``plankton-proxy serve`` (S16+, in memory) for the whole client suite."""
     s = Stack(['--in-memory'], users_file=users_file)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope='session')
+def download_stack(users_file):
+    """The same with image download enabled (the operator's opt-in,
+    etc/paste-download.ini)."""
+    s = Stack(['--in-memory', '--config', DOWNLOAD_CONFIG], users_file=users_file)
     yield s
     s.stop()
 

@@ -49,11 +49,17 @@ def glance(url, token, *args, **kwargs):
     return run(glance_argv(url, token, *args), **kwargs)
 
 
-def glance_tty(url, token, *args):
-    """The glance CLI under a pseudo-terminal (``script -qec``), as clients.md §3.5
-    says ``image-update`` of an active image must run."""
-    cmd = ' '.join(shlex.quote(a) for a in glance_argv(url, token, *args))
+def run_tty(argv):
+    """A command under a pseudo-terminal (``script -qec``): stdin is a tty, as when a
+    user types the command, so the CLIs do not read it as image data."""
+    cmd = ' '.join(shlex.quote(a) for a in argv)
     return run(['script', '-qec', cmd, '/dev/null'])
+
+
+def glance_tty(url, token, *args):
+    """The glance CLI under a pseudo-terminal, as clients.md §3.5 says
+    ``image-update`` of an active image must run."""
+    return run_tty(glance_argv(url, token, *args))
 
 
 def osc_argv(url, token, *args, endpoint_suffix='/v1'):
@@ -72,6 +78,33 @@ def osc_json(url, token, *args):
     r = osc(url, token, *(list(args) + ['-f', 'json']))
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
+
+
+def osc2_argv(url, token, *args):
+    """The openstack CLI without a version flag: discovery picks Image API v2."""
+    return [os.path.join(VENV_BIN, 'openstack'), '--os-auth-type', 'admin_token',
+            '--os-endpoint', url, '--os-token', token] + list(args)
+
+
+def osc2(url, token, *args, **kwargs):
+    """``openstack --os-auth-type admin_token --os-endpoint URL --os-token TOKEN``."""
+    return run(osc2_argv(url, token, *args), **kwargs)
+
+
+def osc2_json(url, token, *args):
+    r = osc2(url, token, *(list(args) + ['-f', 'json']))
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def glance2_argv(url, token, *args):
+    return [os.path.join(VENV_BIN, 'glance'), '--os-image-api-version', '2',
+            '--os-image-url', url, '--os-auth-token', token] + list(args)
+
+
+def glance2(url, token, *args, **kwargs):
+    """``glance --os-image-api-version 2 --os-image-url URL --os-auth-token TOKEN``."""
+    return run(glance2_argv(url, token, *args), **kwargs)
 
 
 def glance_table(stdout):
@@ -109,6 +142,30 @@ def sdk(url, token, prefix='/v1'):
     return openstack.connect(auth_type='admin_token',
                              auth={'endpoint': url + prefix, 'token': token},
                              image_api_version='1')
+
+
+def glance2_lib(url, token):
+    from glanceclient import Client
+    return Client('2', endpoint=url, token=token)
+
+
+def sdk2(url, token):
+    """openstacksdk's default image proxy (v2, found through GET /) with admin_token."""
+    import openstack
+    return openstack.connect(auth_type='admin_token', auth={'endpoint': url, 'token': token})
+
+
+def v2_image(url, token, image_id):
+    """``GET /v2/images/<id>`` as raw HTTP: what the proxy holds, whatever a client
+    showed; the response (404 once deleted or not visible)."""
+    import requests
+    return requests.get('%s/v2/images/%s' % (url, image_id), headers={'X-Auth-Token': token})
+
+
+def register(stack, token, name, data=b'r' * 64, **props):
+    """A Pithos file registered as an image through v1, as an uploader would; its id."""
+    location = stack.upload(token, 'images', name + '.img', data)
+    return stack.register(token, name, location, **props)['id']
 
 
 def swift(storage_url, token, *args, **kwargs):

@@ -10,24 +10,11 @@ import subprocess
 
 import pytest
 
-from tests.clients.conftest import USERS
+from tests.clients.conftest import DOWNLOAD_CAVEAT as CAVEAT, OPT_IN, USERS
 from tests.clients.helpers import (glance, glance_argv, glance_lib, glance_show, osc,
                                    run_many, sdk)
 
 UUID, TOKEN = USERS['alice']
-CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'etc', 'paste-download.ini')
-OPT_IN = ' (operator opt-in: etc/paste-download.ini)'
-CAVEAT = ('off by default: Plankton serves no data, so the proxy streams it from Pithos '
-          'only when the operator enables glance_download')
-
-
-@pytest.fixture(scope='module')
-def download_stack(users_file):
-    from plankton_proxy.testing import Stack
-    s = Stack(['--in-memory', '--config', CONFIG], users_file=users_file)
-    yield s
-    s.stop()
 
 
 @pytest.mark.compat('glance CLI', 'image-download --file / > file' + OPT_IN, caveat=CAVEAT)
