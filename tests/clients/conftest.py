@@ -1,13 +1,16 @@
 """The real-clients suite: one stack for the session, a user per client, and the
 ``compat`` marker whose outcomes become docs/compatibility.rst.
 
-``@pytest.mark.compat(client, operation, caveat=None, impossible=None)`` says that a
-test shows what ``client`` does for ``operation``:
+``@pytest.mark.compat(client, operation, caveat=None, impossible=None, family=None)``
+says that a test shows what ``client`` does for ``operation``:
 
-* no ``caveat``/``impossible``: the operation works as against Glance v1;
+* no ``caveat``/``impossible``: the operation works as against Glance (the same Image
+  API version);
 * ``caveat='...'``: it works, with a difference the user can see;
 * ``impossible='...'``: no proxy can make it work (a client bug, or a Plankton limit);
-  the test asserts that it fails the same way as against a real Glance, not worse.
+  the test asserts that it fails the same way as against a real Glance, not worse;
+* ``family='list'`` (or a tuple): the row(s) of the page's overview it counts in,
+  one of ``matrix.FAMILIES`` (what a user does: list, show, create with data, ...).
 
 A test marked ``xfail`` as well shows a proxy bug or a missing feature (the reason says
 which). After the session the outcomes are written to ``build/compat-results.json``
@@ -79,8 +82,8 @@ def s13_stack(users_file):
 
 def pytest_configure(config):
     config.addinivalue_line(
-        'markers', 'compat(client, operation, caveat=None, impossible=None): the test '
-        'shows what a real client does for one operation (docs/compatibility.rst)')
+        'markers', 'compat(client, operation, caveat=None, impossible=None, family=None): '
+        'the test shows what a real client does for one operation (docs/compatibility.rst)')
 
 
 _RESULTS = []

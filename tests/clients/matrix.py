@@ -4,9 +4,11 @@
     python -m tests.clients.matrix        # writes docs/compatibility.rst from it
     python -m tests.clients.matrix --check   # exit 1 if the page is not what the run gives
 
-Every row comes from a ``@pytest.mark.compat(client, operation, caveat=, impossible=)``
-marker (tests/clients/conftest.py) and the outcome of the test that carries it.  The page
-holds no timings, so the same results give the same bytes.
+Every row comes from a ``@pytest.mark.compat(client, operation, caveat=, impossible=,
+family=)`` marker (tests/clients/conftest.py) and the outcome of the test that carries it.
+The page opens with an overview (what a user does x each client and API version, from
+the markers' ``family``), then one section per client with every row.  The page holds no
+timings, so the same results give the same bytes.
 """
 
 import argparse
@@ -21,9 +23,39 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 RESULTS = os.path.join(ROOT, 'build', 'compat-results.json')
 PAGE = os.path.join(ROOT, 'docs', 'compatibility.rst')
 
-#: Display order of the clients (others follow alphabetically).
-CLIENTS = ['glance CLI', 'glanceclient.v1', 'openstacksdk image v1 proxy',
-           'openstacksdk cloud layer', 'openstack CLI', 'python-swiftclient']
+#: The clients as the markers name them, in display order (others follow
+#: alphabetically), each with its column title in the overview.  A client without
+#: rows in a run (e.g. one whose tests are not merged yet) gets no column.
+CLIENTS = [
+    ('glance CLI', 'glance CLI v1'),
+    ('glance CLI 2.17 (v2)', 'glance CLI 2.17 v2'),
+    ('glance CLI 4.x (v2)', 'glance CLI 4.x v2'),
+    ('glanceclient.v1', 'glanceclient v1'),
+    ('glanceclient.v2 2.17', 'glanceclient 2.17 v2'),
+    ('glanceclient.v2 4.x', 'glanceclient 4.x v2'),
+    ('openstack CLI', 'openstack CLI v1'),
+    ('openstack CLI (v2)', 'openstack CLI v2'),
+    ('openstacksdk image v1 proxy', 'openstacksdk v1'),
+    ('openstacksdk image v2 proxy', 'openstacksdk v2'),
+    ('openstacksdk cloud layer', 'openstacksdk cloud layer v1'),
+    ('python-swiftclient', 'swift (Pithos)'),
+]
+CLIENT_NAMES = [name for name, _ in CLIENTS]
+
+#: The rows of the overview: what a user does, in the order they do it.  A marker's
+#: ``family=`` (one of these keys, or a tuple of them) puts its row in one or more.
+FAMILIES = [
+    ('log in', 'log in, find the API (tokens, discovery, environment)'),
+    ('list', 'list images (filters, paging)'),
+    ('show', 'show one image'),
+    ('create without data', 'create without data (register a Pithos file, queued)'),
+    ('create with data', 'create with data (upload)'),
+    ('update', 'update name and properties'),
+    ('tags', 'tags'),
+    ('sharing', 'share: visibility and members'),
+    ('download', 'download'),
+    ('delete', 'delete'),
+]
 
 WORKS, CAVEAT, IMPOSSIBLE, NOT_YET, FAILS, NOT_RUN = (
     'works', 'works, with a caveat', 'impossible', 'not yet', 'FAILS', 'not run')
@@ -31,10 +63,17 @@ WORKS, CAVEAT, IMPOSSIBLE, NOT_YET, FAILS, NOT_RUN = (
 
 def row_from_mark(mark):
     args = list(mark.args) + [None, None]
+    family = mark.kwargs.get('family') or ()
+    families = [family] if isinstance(family, str) else list(family)
+    unknown = set(families) - {key for key, _ in FAMILIES}
+    if unknown:
+        raise ValueError('compat marker %r: unknown family %s (matrix.FAMILIES has the '
+                         'known ones)' % (mark.args, sorted(unknown)))
     return {'client': mark.kwargs.get('client', args[0]),
             'operation': mark.kwargs.get('operation', args[1]),
             'caveat': mark.kwargs.get('caveat'),
-            'impossible': mark.kwargs.get('impossible')}
+            'impossible': mark.kwargs.get('impossible'),
+            'families': families}
 
 
 def declared():
@@ -112,7 +151,37 @@ def _xfail_text(reason):
 
 
 def _client_order(client):
-    return (CLIENTS.index(client) if client in CLIENTS else len(CLIENTS), client)
+    return (CLIENT_NAMES.index(client) if client in CLIENT_NAMES else len(CLIENT_NAMES),
+            client)
+
+
+#: How a cell of the overview names each status, in the order it lists them
+#: (short: "works, with a caveat" holds the comma that separates statuses).
+CELL_WORDS = [(WORKS, 'works'), (CAVEAT, 'caveat'), (NOT_YET, 'not yet'),
+              (IMPOSSIBLE, 'impossible'), (FAILS, 'FAILS'), (NOT_RUN, 'not run')]
+
+
+def overview(rows):
+    """The overview grid: ``(columns, [(family label, [cell, ...]), ...])``.  A
+    column is a client with at least one row in a family; a cell lists the distinct
+    statuses of that client's rows in that family (``CELL_WORDS``), or ``-``."""
+    table = combine(rows)
+    families = {}
+    for row in rows:
+        for family in row.get('families') or ():
+            families.setdefault((family, row['client']), set()).add(
+                table[(row['client'], row['operation'])][0])
+    clients = sorted({client for _, client in families}, key=_client_order)
+    titles = dict(CLIENTS)
+    columns = [titles.get(client, client) for client in clients]
+    grid = []
+    for key, label in FAMILIES:
+        cells = [', '.join(word for status, word in CELL_WORDS
+                           if status in families.get((key, client), ())) or '-'
+                 for client in clients]
+        if any(cell != '-' for cell in cells):
+            grid.append((label, cells))
+    return columns, grid
 
 
 def render(rows):
@@ -134,16 +203,46 @@ def render(rows):
     w('``plankton-proxy serve`` (the shipped pipeline in front of the embedded S16+')
     w('backend, in memory) by the test suite in ``tests/clients``, with the static-token')
     w('invocations below.  Client versions: python-glanceclient 2.17 (the last line with')
-    w('v1), openstacksdk 4, python-openstackclient with ``--os-image-api-version 1``,')
-    w('python-swiftclient against the embedded Pithos.')
+    w('v1; its v1 and its v2), openstacksdk 4 (the image v1 proxy and the cloud layer with')
+    w("``image_api_version='1'``, the default image proxy, v2, without),")
+    w('python-openstackclient with ``--os-image-api-version 1`` and without a version flag')
+    w('(discovery picks v2), python-swiftclient against the embedded Pithos.')
     w('')
-    w('* **works**: as against Glance v1;')
+    w('* **works**: as against Glance (the same Image API version);')
     w('* **works, with a caveat**: works, with a difference the note describes;')
     w('* **impossible**: no server can make it work (a client bug or a Plankton limit);')
     w('  the suite checks that it fails as it would against a real Glance, not worse;')
     w('* **not yet**: a proxy bug or a missing feature, tracked by an expected-failure test.')
     w('')
-    w('Static-token invocations::')
+    summary = ', '.join('%s: %d' % (s, counts[s]) for s in
+                        (WORKS, CAVEAT, IMPOSSIBLE, NOT_YET, FAILS, NOT_RUN) if counts.get(s))
+    w('Summary (client × operation): %s.' % summary)
+    w('')
+    columns, grid = overview(rows)
+    if grid:
+        w('Overview')
+        w('========')
+        w('')
+        w('What a user does, by client and Image API version: each cell lists the')
+        w("statuses of that client's rows for the task (*caveat*: works, with a caveat;")
+        w('the sections below have every row and its notes); ``-``: no row.')
+        w('')
+        w('.. list-table::')
+        w('   :header-rows: 1')
+        w('   :stub-columns: 1')
+        w('')
+        w('   * - Task')
+        for column in columns:
+            w('     - %s' % column)
+        for label, cells in grid:
+            w('   * - %s' % label)
+            for cell in cells:
+                w('     - %s' % cell)
+        w('')
+    w('Invocations')
+    w('===========')
+    w('')
+    w('Static tokens, Image API v1::')
     w('')
     w('    glance --os-image-api-version 1 --os-image-url URL --os-auth-token TOKEN ...')
     w("    glanceclient.Client('1', endpoint=URL, token=TOKEN)")
@@ -154,14 +253,17 @@ def render(rows):
     w('              --os-endpoint URL/v1 --os-token TOKEN image ...')
     w('    swift --os-storage-url BACKEND/object-store/v1/USER_UUID --os-auth-token TOKEN ...')
     w('')
+    w('Static tokens, Image API v2 (the root URL: discovery through ``GET /`` picks v2)::')
+    w('')
+    w('    glance --os-image-api-version 2 --os-image-url URL --os-auth-token TOKEN ...')
+    w("    glanceclient.Client('2', endpoint=URL, token=TOKEN)")
+    w("    openstack.connect(auth_type='admin_token', auth={'endpoint': URL, 'token': TOKEN})")
+    w('    openstack --os-auth-type admin_token --os-endpoint URL --os-token TOKEN image ...')
+    w('')
     w('Keystone-style login: ``--os-auth-url BACKEND/identity/v2.0`` with the user UUID')
     w('as user name and tenant, the token as password.  The embedded identity answers')
     w("the version document and names the proxy's unversioned root as the ``image``")
     w('endpoint of its catalog (``serve`` sets the backend option ``image_public_url``).')
-    w('')
-    summary = ', '.join('%s: %d' % (s, counts[s]) for s in
-                        (WORKS, CAVEAT, IMPOSSIBLE, NOT_YET, FAILS, NOT_RUN) if counts.get(s))
-    w('Summary (client × operation): %s.' % summary)
     w('')
     for client in sorted({c for c, _ in table}, key=_client_order):
         w(client)

@@ -17,11 +17,14 @@ from tests.clients.helpers import (glance, glance_argv, glance_lib, glance_show,
 UUID, TOKEN = USERS['alice']
 
 
-@pytest.mark.compat('glance CLI', 'image-download --file / > file' + OPT_IN, caveat=CAVEAT)
-@pytest.mark.compat('glanceclient.v1', 'images.data(id)' + OPT_IN, caveat=CAVEAT)
+@pytest.mark.compat('glance CLI', 'image-download --file / > file' + OPT_IN, caveat=CAVEAT,
+                    family='download')
+@pytest.mark.compat('glanceclient.v1', 'images.data(id)' + OPT_IN, caveat=CAVEAT,
+                    family='download')
 @pytest.mark.compat('openstacksdk image v1 proxy', 'download_image(id, output=)' + OPT_IN,
-                    caveat=CAVEAT)
-@pytest.mark.compat('openstack CLI', 'image save --file' + OPT_IN, caveat=CAVEAT)
+                    caveat=CAVEAT, family='download')
+@pytest.mark.compat('openstack CLI', 'image save --file' + OPT_IN, caveat=CAVEAT,
+                    family='download')
 def test_upload_then_download_everywhere(download_stack, tmp_path):
     data = os.urandom(300000)
     md5 = hashlib.md5(data).hexdigest()
@@ -54,7 +57,8 @@ def test_upload_then_download_everywhere(download_stack, tmp_path):
     assert stream.getvalue() == data
 
 
-@pytest.mark.compat('openstack CLI', 'image show of an uploaded image (checksum, size)')
+@pytest.mark.compat('openstack CLI', 'image show of an uploaded image (checksum, size)',
+                    family='show')
 def test_uploaded_image_as_the_sdk_and_osc_see_it(stack):
     conn = sdk(stack.url, TOKEN)
     im = conn.create_image('sdk-up', disk_format='raw', container_format='bare',

@@ -31,18 +31,18 @@ def _create(stack, g, name, *extra):
     return glance_show(r.stdout), loc
 
 
-@pytest.mark.compat(C, 'image-create --location')
+@pytest.mark.compat(C, 'image-create --location', family='create without data')
 @pytest.mark.compat(C, 'image-create --location at a registered file',
                     caveat='409 naming the existing image: a Pithos file is one image '
-                           '(Glance would make a second image)')
-@pytest.mark.compat(C, 'image-show <id>')
-@pytest.mark.compat(C, 'image-show <name>')
-@pytest.mark.compat(C, 'image-show <unknown id>')
-@pytest.mark.compat(C, 'image-list')
-@pytest.mark.compat(C, 'image-list --page-size 2')
-@pytest.mark.compat(C, 'image-list with every filter and sort option')
+                           '(Glance would make a second image)', family='create without data')
+@pytest.mark.compat(C, 'image-show <id>', family='show')
+@pytest.mark.compat(C, 'image-show <name>', family='show')
+@pytest.mark.compat(C, 'image-show <unknown id>', family='show')
+@pytest.mark.compat(C, 'image-list', family='list')
+@pytest.mark.compat(C, 'image-list --page-size 2', family='list')
+@pytest.mark.compat(C, 'image-list with every filter and sort option', family='list')
 @pytest.mark.compat(C, 'image-list --owner / --all-tenants',
-                    caveat='--owner filters on the client, as against Glance')
+                    caveat='--owner filters on the client, as against Glance', family='list')
 def test_create_show_list(stack, g):
     img, loc = _create(stack, g, 'cli-a', '--min-ram', '512', '--min-disk', '2',
                        '--is-public', 'False', '--is-protected', 'False',
@@ -90,9 +90,10 @@ def test_create_show_list(stack, g):
     assert r.returncode == 0 and len(glance_list(r.stdout)) == 5
 
 
-@pytest.mark.compat(C, 'image-update --name/--property/--min-ram/--is-public (under a tty)')
-@pytest.mark.compat(C, 'image-update --purge-props (under a tty)')
-@pytest.mark.compat(C, 'image-update <name> (under a tty)')
+@pytest.mark.compat(C, 'image-update --name/--property/--min-ram/--is-public (under a tty)',
+                    family=('update', 'sharing'))
+@pytest.mark.compat(C, 'image-update --purge-props (under a tty)', family='update')
+@pytest.mark.compat(C, 'image-update <name> (under a tty)', family='update')
 def test_update_under_a_tty(stack, g):
     img, _ = _create(stack, g, 'upd', '--property', 'a=1', '--property', 'b=2')
     r = glance_tty(stack.url, TOKEN, 'image-update', 'upd', '--name', 'upd renamed',
@@ -113,7 +114,7 @@ def test_update_under_a_tty(stack, g):
 @pytest.mark.compat(C, 'image-update without a tty (CI, cron)',
                     caveat='as against Glance: the CLI refuses ("Unable to upload image '
                            'data to an image which is active") before any request; run it '
-                           'under a pseudo-terminal')
+                           'under a pseudo-terminal', family='update')
 def test_update_without_a_tty_is_refused_by_the_client(stack, g):
     img, _ = _create(stack, g, 'notty')
     r = g('image-update', img['id'], '--min-ram', '32')
@@ -121,7 +122,8 @@ def test_update_without_a_tty_is_refused_by_the_client(stack, g):
     assert 'Unable to upload image data to an image which is active' in r.stderr
 
 
-@pytest.mark.compat(C, 'image-update --property with stdin not a tty, on a queued image')
+@pytest.mark.compat(C, 'image-update --property with stdin not a tty, on a queued image',
+                    family='update')
 def test_update_queued_image_with_empty_stdin(stack, g):
     r = g('image-create', '--name', 'queued-upd', close_stdin=True)
     assert r.returncode == 0, r.stderr
@@ -131,18 +133,19 @@ def test_update_queued_image_with_empty_stdin(stack, g):
     assert glance_lib(stack.url, TOKEN).images.get(image_id).properties == {'k': 'v'}
 
 
-@pytest.mark.compat(C, 'image-create with no data (queued)')
+@pytest.mark.compat(C, 'image-create with no data (queued)', family='create without data')
 def test_create_queued(stack, g):
     r = g('image-create', '--name', 'acc-queued', close_stdin=True)
     assert r.returncode == 0, r.stderr
     assert glance_show(r.stdout)['status'] == 'queued'
 
 
-@pytest.mark.compat(C, 'image-create --file (chunked upload)')
-@pytest.mark.compat(C, 'image-create < file (stdin)')
-@pytest.mark.compat(C, 'image-update <queued id> --file')
-@pytest.mark.compat(C, 'cat file | image-create (chunked, no size)')
-@pytest.mark.compat(C, 'image-update <queued id> --location pithos://...')
+@pytest.mark.compat(C, 'image-create --file (chunked upload)', family='create with data')
+@pytest.mark.compat(C, 'image-create < file (stdin)', family='create with data')
+@pytest.mark.compat(C, 'image-update <queued id> --file', family='create with data')
+@pytest.mark.compat(C, 'cat file | image-create (chunked, no size)', family='create with data')
+@pytest.mark.compat(C, 'image-update <queued id> --location pithos://...',
+                    family='create without data')
 def test_uploads(stack, g, tmp_path):
     disk = tmp_path / 'disk.img'
     disk.write_bytes(os.urandom(200000))
@@ -177,7 +180,8 @@ def test_uploads(stack, g, tmp_path):
 
 @pytest.mark.compat(C, 'image-create --copy-from / http location',
                     impossible='Plankton registers only pithos:// files: the proxy answers '
-                               '400 "External sources are not supported" (exit 1)')
+                               '400 "External sources are not supported" (exit 1)',
+                    family='create without data')
 def test_external_sources_are_refused_clearly(g):
     r = g('image-create', '--name', 'cp', '--disk-format', 'raw', '--container-format',
           'bare', '--copy-from', 'http://example.com/x.raw')
@@ -189,7 +193,7 @@ def test_external_sources_are_refused_clearly(g):
 
 @pytest.mark.compat(C, 'image-create --disk-format qcow2',
                     impossible='Plankton stores only the mapped disk formats (default raw): '
-                               '400 naming the accepted ones')
+                               '400 naming the accepted ones', family='create without data')
 def test_unmapped_disk_format(stack, g):
     loc = stack.upload(TOKEN, 'images', 'qcow.img', b'q')
     r = g('image-create', '--name', 'q', '--disk-format', 'qcow2', '--container-format',
@@ -200,7 +204,7 @@ def test_unmapped_disk_format(stack, g):
 @pytest.mark.compat(C, 'image-download (default configuration)',
                     impossible='Plankton serves no image data: 501 naming the pithos:// '
                                'location (download it from Pithos), unless the operator '
-                               'enables streaming')
+                               'enables streaming', family='download')
 def test_download(stack, g):
     img, loc = _create(stack, g, 'dl')
     r = g('image-download', '--file', os.devnull, img['id'])
@@ -208,11 +212,12 @@ def test_download(stack, g):
     assert loc in r.stderr
 
 
-@pytest.mark.compat(C, 'member-create / member-list --image-id / member-delete')
-@pytest.mark.compat(C, 'member-list --tenant-id')
+@pytest.mark.compat(C, 'member-create / member-list --image-id / member-delete',
+                    family='sharing')
+@pytest.mark.compat(C, 'member-list --tenant-id', family='sharing')
 @pytest.mark.compat(C, 'member-create --can-share',
                     caveat='Plankton cannot store can_share: the member is added, '
-                           'can_share stays false')
+                           'can_share stays false', family='sharing')
 def test_members(stack, g):
     img, _ = _create(stack, g, 'shared')
     r = g('member-create', img['id'], BOB)
@@ -232,9 +237,10 @@ def test_members(stack, g):
     assert r.returncode == 1 and 'Membership could not be found' in r.stderr
 
 
-@pytest.mark.compat(C, 'image-delete / -v image-delete')
+@pytest.mark.compat(C, 'image-delete / -v image-delete', family='delete')
 @pytest.mark.compat(C, 'image-delete of a protected image',
-                    caveat='as against Glance: the CLI prints the 403 message and exits 0')
+                    caveat='as against Glance: the CLI prints the 403 message and exits 0',
+                    family='delete')
 def test_delete(stack, g):
     img, _ = _create(stack, g, 'del-me')
     prot, _ = _create(stack, g, 'del-prot', '--is-protected', 'True')
@@ -250,7 +256,8 @@ def test_delete(stack, g):
 
 @pytest.mark.compat(C, 'image-delete on Synnefo 0.13 (S13 upstream)',
                     impossible='Synnefo 0.13 cannot unregister: the CLI prints the 501 '
-                               'message and, as for any HTTP error on delete, exits 0')
+                               'message and, as for any HTTP error on delete, exits 0',
+                    family='delete')
 def test_delete_on_s13(s13_stack):
     loc = s13_stack.upload(TOKEN, 'images', 's13.img', b's')
     img = s13_stack.register(TOKEN, 's13', loc)
@@ -262,9 +269,11 @@ def test_delete_on_s13(s13_stack):
 
 @pytest.mark.compat(C, 'discovery: --os-image-url URL with no version',
                     caveat='GET /versions lists v2 as CURRENT, so the CLI speaks Image '
-                           'API v2 (docs/glance-v2.rst), as against a Glance serving both')
-@pytest.mark.compat(C, 'discovery: --os-image-url URL/v1')
-@pytest.mark.compat(C, 'OS_IMAGE_URL / OS_AUTH_TOKEN / OS_IMAGE_API_VERSION environment')
+                           'API v2 (docs/glance-v2.rst), as against a Glance serving both',
+                    family='log in')
+@pytest.mark.compat(C, 'discovery: --os-image-url URL/v1', family='log in')
+@pytest.mark.compat(C, 'OS_IMAGE_URL / OS_AUTH_TOKEN / OS_IMAGE_API_VERSION environment',
+                    family='log in')
 def test_endpoint_variants(stack, g):
     _create(stack, g, 'disc')
     exe = glance_argv(stack.url, TOKEN)[0]
@@ -280,7 +289,8 @@ def test_endpoint_variants(stack, g):
     assert r.returncode == 0 and 'disc' in r.stdout, r.stderr
 
 
-@pytest.mark.compat(C, 'a wrong token (exit 1, "Invalid OpenStack Identity credentials")')
+@pytest.mark.compat(C, 'a wrong token (exit 1, "Invalid OpenStack Identity credentials")',
+                    family='log in')
 def test_bad_token(stack):
     r = glance(stack.url, 'not-a-token', 'image-list')
     assert r.returncode == 1 and 'Invalid OpenStack Identity credentials' in r.stderr

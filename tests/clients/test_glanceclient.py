@@ -20,12 +20,13 @@ def _register(stack, gc, name, **kw):
                             container_format='bare', **kw)
 
 
-@pytest.mark.compat(C, 'versions.list()')
-@pytest.mark.compat(C, 'images.create(location=, properties=, min_ram=, ...)')
-@pytest.mark.compat(C, 'images.get(id)')
-@pytest.mark.compat(C, 'images.list(page_size=, limit=, sort_key=, filters=)')
-@pytest.mark.compat(C, 'images.update() merge and purge_props')
-@pytest.mark.compat(C, 'images.delete(id)')
+@pytest.mark.compat(C, 'versions.list()', family='log in')
+@pytest.mark.compat(C, 'images.create(location=, properties=, min_ram=, ...)',
+                    family='create without data')
+@pytest.mark.compat(C, 'images.get(id)', family='show')
+@pytest.mark.compat(C, 'images.list(page_size=, limit=, sort_key=, filters=)', family='list')
+@pytest.mark.compat(C, 'images.update() merge and purge_props', family='update')
+@pytest.mark.compat(C, 'images.delete(id)', family='delete')
 def test_images(stack):
     gc = glance_lib(stack.url, TOKEN)
     versions = [v['id'] for v in gc.versions.list()]
@@ -57,7 +58,7 @@ def test_images(stack):
         gc.images.get(NO_SUCH_ID)
 
 
-@pytest.mark.compat(C, 'images.create(data=...)')
+@pytest.mark.compat(C, 'images.create(data=...)', family='create with data')
 def test_create_with_data(stack):
     gc = glance_lib(stack.url, TOKEN)
     new = gc.images.create(name='lib-data', disk_format='raw', container_format='bare',
@@ -68,7 +69,7 @@ def test_create_with_data(stack):
 @pytest.mark.compat(C, 'images.data(id) (default configuration)',
                     impossible='Plankton serves no image data: HTTPNotImplemented (501) '
                                'naming the pithos:// location, unless the operator enables '
-                               'streaming')
+                               'streaming', family='download')
 def test_data(stack):
     gc = glance_lib(stack.url, TOKEN)
     im = _register(stack, gc, 'lib-dl')
@@ -78,8 +79,9 @@ def test_data(stack):
 
 
 @pytest.mark.compat(C, 'image_members.replace() / get() / list(image=) / list(member=)',
-                    caveat='can_share is reported false (Plankton cannot store it)')
-@pytest.mark.compat(C, 'image_members.create() / delete()')
+                    caveat='can_share is reported false (Plankton cannot store it)',
+                    family='sharing')
+@pytest.mark.compat(C, 'image_members.create() / delete()', family='sharing')
 def test_members(stack):
     gc = glance_lib(stack.url, TOKEN)
     im = _register(stack, gc, 'lib-shared')
@@ -95,7 +97,7 @@ def test_members(stack):
         sorted([BOB, 't3'])
 
 
-@pytest.mark.compat(C, 'concurrent images.update() on one image')
+@pytest.mark.compat(C, 'concurrent images.update() on one image', family='update')
 def test_concurrent_updates(stack):
     gc = glance_lib(stack.url, TOKEN)
     im = _register(stack, gc, 'lib-conc')
@@ -117,11 +119,12 @@ def test_concurrent_updates(stack):
 
 @pytest.mark.compat(C, 'images.create(id=...)',
                     impossible='an image id is the UUID of its Pithos file and cannot be '
-                               'chosen: HTTPBadRequest saying so')
-@pytest.mark.compat(C, 'images.create(size=<wrong>)')
+                               'chosen: HTTPBadRequest saying so',
+                    family='create without data')
+@pytest.mark.compat(C, 'images.create(size=<wrong>)', family='create without data')
 @pytest.mark.compat(C, "images.create(container_format='ova' or 'docker')",
                     impossible='Plankton has no such container formats: HTTPBadRequest '
-                               'naming the accepted ones')
+                               'naming the accepted ones', family='create without data')
 def test_create_refusals(stack):
     gc = glance_lib(stack.url, TOKEN)
     loc = stack.upload(TOKEN, 'images', 'refusals.img', b'abc')

@@ -32,14 +32,14 @@ def test_catalog_names_the_proxy_unversioned(stack):
 @pytest.mark.compat('glance CLI', 'Keystone v2.0 login: --os-auth-url BACKEND/identity/v2.0 '
                     '--os-username UUID --os-password TOKEN --os-tenant-name UUID',
                     caveat='Astakos logins take the user UUID as user name and tenant and '
-                           'the token as password')
+                           'the token as password', family='log in')
 @pytest.mark.compat('openstack CLI', 'Keystone v2.0 login: --os-auth-type v2password / '
                     '--os-identity-api-version 2',
                     caveat='Astakos logins take the user UUID as user name and project and '
-                           'the token as password')
+                           'the token as password', family='log in')
 @pytest.mark.compat('glance CLI', 'Keystone v3 login',
                     impossible='Astakos has no Keystone v3 API (v2.0 only): keystoneauth '
-                               'finds no v3 endpoint, exit 1')
+                               'finds no v3 endpoint, exit 1', family='log in')
 def test_cli_logins(stack):
     loc = stack.upload(TOKEN, 'images', 'ks.img', b'k')
     stack.register(TOKEN, 'ks-image', loc)
@@ -74,7 +74,7 @@ def test_cli_logins(stack):
 @pytest.mark.compat('openstacksdk image v1 proxy', "Keystone v2.0 login: auth_type="
                     "'v2password' or 'password' with auth_url BACKEND/identity/v2.0",
                     caveat='Astakos logins take the user UUID as user name and project and '
-                           'the token as password')
+                           'the token as password', family='log in')
 def test_sdk_logins(stack):
     import openstack
     loc = stack.upload(TOKEN, 'images', 'ks-sdk.img', b'k')

@@ -42,3 +42,34 @@ def test_render_states():
     assert table[('c', 'f')][0] == matrix.FAILS
     text = matrix.render(rows)
     assert 'works: 1, works, with a caveat: 1, impossible: 1, not yet: 1, FAILS: 1' in text
+
+
+def test_overview_groups_rows_by_family():
+    """Each cell lists the statuses of one client's rows in one family; a client with
+    no family rows (or none at all, e.g. not merged yet) has no column."""
+    def row(client, operation, outcome='passed', family=None, **kw):
+        return dict({'client': client, 'operation': operation, 'caveat': None,
+                     'impossible': None, 'test': 't', 'outcome': outcome,
+                     'families': [family] if family else []}, **kw)
+    rows = [row('openstack CLI (v2)', 'image list', family='list'),
+            row('openstack CLI (v2)', 'image save (default)', family='download',
+                impossible='no data'),
+            row('openstack CLI (v2)', 'image save (opt-in)', family='download',
+                caveat='opt-in'),
+            row('glance CLI', 'image-list', family='list', outcome='xfailed'),
+            row('python-swiftclient', 'swift list')]
+    columns, grid = matrix.overview(rows)
+    assert columns == ['glance CLI v1', 'openstack CLI v2']
+    assert dict(grid) == {
+        'list images (filters, paging)': ['not yet', 'works'],
+        'download': ['-', 'caveat, impossible']}
+    assert [label for label, _ in grid] == ['list images (filters, paging)', 'download']
+    text = matrix.render(rows)
+    assert text.index('Overview') < text.index('openstack CLI (v2)\n===')
+
+
+def test_unknown_family_is_refused():
+    import pytest
+    with pytest.raises(ValueError, match='unknown family'):
+        matrix.row_from_mark(pytest.mark.compat('c', 'op', family='lists').mark)
+

@@ -20,13 +20,14 @@ HEAD_CAVEAT = ('image-show reads HEAD headers, which are ASCII: non-ASCII and "%
 
 
 @pytest.mark.compat('glance CLI', 'odd names and property values (space % = / non-ASCII)',
-                    caveat=HEAD_CAVEAT)
+                    caveat=HEAD_CAVEAT, family='update')
 @pytest.mark.compat('glance CLI', "property keys with '-', '_'",
-                    caveat="as in Glance: keys are lower-cased and '-' becomes '_'")
+                    caveat="as in Glance: keys are lower-cased and '-' becomes '_'",
+                    family='update')
 @pytest.mark.compat('glance CLI', "property keys with '.' or other punctuation",
                     impossible="Plankton would store os.version as os_version: the proxy "
                                "refuses with 400 naming the key, rather than show a key "
-                               "the user did not set")
+                               "the user did not set", family='update')
 def test_glance_cli(stack):
     loc = stack.upload(TOKEN, 'images', 'odd cli % é.img', b'o')
     args = ['image-create', '--name', NAME, '--disk-format', 'raw', '--container-format',
@@ -54,11 +55,12 @@ def test_glance_cli(stack):
 
 
 @pytest.mark.compat('glanceclient.v1', 'odd names and property values (space % = / '
-                    'non-ASCII)', caveat=HEAD_CAVEAT.replace('image-show', 'images.get()'))
+                    'non-ASCII)', caveat=HEAD_CAVEAT.replace('image-show', 'images.get()'),
+                    family='update')
 @pytest.mark.compat('openstacksdk image v1 proxy', 'odd names and property values '
-                    '(space % = / non-ASCII)')
+                    '(space % = / non-ASCII)', family='update')
 @pytest.mark.compat('openstack CLI', 'odd names and property values (space % = / '
-                    'non-ASCII)')
+                    'non-ASCII)', family='update')
 def test_library_sdk_and_osc(stack):
     gc = glance_lib(stack.url, TOKEN)
     loc = stack.upload(TOKEN, 'images', 'odd lib.img', b'o')
@@ -85,7 +87,8 @@ def test_library_sdk_and_osc(stack):
 @pytest.mark.compat('openstacksdk image v1 proxy', "update_image_properties() with "
                     "non-latin-1 values",
                     impossible='client bug: the SDK sends these values as raw latin-1 '
-                               'headers and raises UnicodeEncodeError before any request')
+                               'headers and raises UnicodeEncodeError before any request',
+                    family='update')
 def test_sdk_header_values_beyond_latin1(stack):
     loc = stack.upload(TOKEN, 'images', 'odd sdk.img', b'o')
     image_id = stack.register(TOKEN, 'odd-sdk', loc)['id']

@@ -23,21 +23,22 @@ def _json(r):
     return json.loads(r.stdout)
 
 
-@pytest.mark.compat(C, 'image list')
-@pytest.mark.compat(C, 'image list --long')
-@pytest.mark.compat(C, 'image list --public')
-@pytest.mark.compat(C, 'image list --property K=V')
+@pytest.mark.compat(C, 'image list', family='list')
+@pytest.mark.compat(C, 'image list --long', family='list')
+@pytest.mark.compat(C, 'image list --public', family='list')
+@pytest.mark.compat(C, 'image list --property K=V', family='list')
 @pytest.mark.compat(C, 'image list --private',
-                    caveat='client bug: the option filters nothing (as against Glance)')
-@pytest.mark.compat(C, 'image show <id> / <name>')
-@pytest.mark.compat(C, 'image show <unknown>')
+                    caveat='client bug: the option filters nothing (as against Glance)',
+                    family='list')
+@pytest.mark.compat(C, 'image show <id> / <name>', family='show')
+@pytest.mark.compat(C, 'image show <unknown>', family='show')
 @pytest.mark.compat(C, 'image set --name --min-ram --property --public --protected '
-                       '--disk-format <name>')
-@pytest.mark.compat(C, 'image delete A B <unknown>')
+                       '--disk-format <name>', family=('update', 'sharing'))
+@pytest.mark.compat(C, 'image delete A B <unknown>', family='delete')
 @pytest.mark.compat(C, 'OS_IMAGE_API_VERSION / OS_AUTH_TYPE / OS_ENDPOINT / OS_TOKEN '
-                       'environment')
+                       'environment', family='log in')
 @pytest.mark.compat(C, '--os-endpoint URL --os-token TOKEN without --os-auth-type '
-                       '(root endpoint)')
+                       '(root endpoint)', family='log in')
 def test_list_show_set_delete(stack):
     a = _register(stack, 'osc-a', os_distro='debian')
     b = _register(stack, 'osc-b')
@@ -91,16 +92,18 @@ def test_list_show_set_delete(stack):
 
 @pytest.mark.compat(C, '--os-auth-type none --os-endpoint URL (discovery through GET /)',
                     caveat="discovery finds /v1, but the proxy needs a token: 'notused' "
-                           "gets 401 (exit 1)")
+                           "gets 401 (exit 1)", family='log in')
 @pytest.mark.compat(C, 'image create (any variant)',
                     impossible="client bug: exits 1 with 'wait' (a KeyError in the SDK) "
-                               "before any request")
+                               "before any request",
+                    family=('create without data', 'create with data'))
 @pytest.mark.compat(C, 'image set --file / --stdin',
                     impossible='client bug: "Object of type BufferedReader is not JSON '
-                               'serializable" before any request')
+                               'serializable" before any request', family='create with data')
 @pytest.mark.compat(C, 'image save --file (default configuration)',
                     impossible='Plankton serves no image data: the proxy answers 501 and the '
-                               'CLI (a client bug) writes that error body to the file, exit 0')
+                               'CLI (a client bug) writes that error body to the file, exit 0',
+                    family='download')
 def test_failures(stack, tmp_path):
     image_id = _register(stack, 'osc-fail')
     disk = tmp_path / 'disk.img'
@@ -124,7 +127,8 @@ def test_failures(stack, tmp_path):
     assert save.returncode == 0 and b'notImplemented' in saved.read_bytes()
 
 
-@pytest.mark.compat(C, 'image set --location / --copy-from on a queued image')
+@pytest.mark.compat(C, 'image set --location / --copy-from on a queued image',
+                    family='create without data')
 def test_set_location_on_queued(stack):
     r = run(osc_argv(stack.url, TOKEN)[:1] + ['--version'])
     assert r.returncode == 0

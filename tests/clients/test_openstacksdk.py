@@ -19,18 +19,19 @@ def _register(stack, token, name, **props):
     return stack.register(token, name, loc, **props)['id']
 
 
-@pytest.mark.compat(P, 'images() without limit (more than 25 images)')
-@pytest.mark.compat(P, 'images(limit=N) paging')
+@pytest.mark.compat(P, 'images() without limit (more than 25 images)', family='list')
+@pytest.mark.compat(P, 'images(limit=N) paging', family='list')
 @pytest.mark.compat(P, 'images(name=, status=, container_format=, disk_format=, size_min=, '
-                       'size_max=)')
-@pytest.mark.compat(P, 'get_image(id)')
-@pytest.mark.compat(P, 'find_image(name)')
+                       'size_max=)', family='list')
+@pytest.mark.compat(P, 'get_image(id)', family='show')
+@pytest.mark.compat(P, 'find_image(name)', family='show')
 @pytest.mark.compat(P, 'update_image(id, name=, min_ram=, properties=)',
                     caveat="the SDK itself moves the echoed deleted, deleted_at and "
                            "virtual_size into properties (as against Glance); the proxy "
-                           "never stores them")
-@pytest.mark.compat(P, 'update_image_properties(image=, meta=, **kw)')
-@pytest.mark.compat(P, 'delete_image(id) / delete_image(unknown, ignore_missing=False)')
+                           "never stores them", family='update')
+@pytest.mark.compat(P, 'update_image_properties(image=, meta=, **kw)', family='update')
+@pytest.mark.compat(P, 'delete_image(id) / delete_image(unknown, ignore_missing=False)',
+                    family='delete')
 def test_image_proxy(stack):
     ids = [_register(stack, TOKEN, 'sdk-%02d' % i, p=str(i)) for i in range(30)]
     conn = sdk(stack.url, TOKEN)
@@ -58,12 +59,13 @@ def test_image_proxy(stack):
         conn.image.delete_image(NO_SUCH_ID, ignore_missing=False)
 
 
-@pytest.mark.compat(P, "endpoint URL (root) with admin_token: unprefixed /images paths")
+@pytest.mark.compat(P, "endpoint URL (root) with admin_token: unprefixed /images paths",
+                    family='log in')
 @pytest.mark.compat(P, "auth_type='none' with the root URL (discovery through GET /)",
                     impossible="discovery through GET / finds v2 CURRENT, and the SDK's "
                                "v1 proxy then sends its v1 paths under /v2/ (as against a "
                                "Glance serving v1 and v2): give the endpoint as URL/v1, or serve v1 "
-                               "only ([filter:versions] enable_v2 = false)")
+                               "only ([filter:versions] enable_v2 = false)", family='log in')
 def test_endpoint_variants(stack):
     _register(stack, TOKEN, 'sdk-root')
     assert 'sdk-root' in [i.name for i in sdk(stack.url, TOKEN, prefix='').image.images()]
@@ -76,15 +78,17 @@ def test_endpoint_variants(stack):
 
 
 @pytest.mark.compat(P, 'create_image() without wait=/timeout=',
-                    impossible="client bug: KeyError 'wait' inside the SDK before any request")
+                    impossible="client bug: KeyError 'wait' inside the SDK before any request",
+                    family='create without data')
 def test_create_without_wait_is_a_client_bug(stack):
     with pytest.raises(KeyError):
         sdk(stack.url, TOKEN).image.create_image('sdk-nowait', disk_format='raw',
                                                  container_format='bare')
 
 
-@pytest.mark.compat(P, 'create_image(..., wait=False, timeout=None) without data (queued)')
-@pytest.mark.compat(P, 'create_image(..., data=...)')
+@pytest.mark.compat(P, 'create_image(..., wait=False, timeout=None) without data (queued)',
+                    family='create without data')
+@pytest.mark.compat(P, 'create_image(..., data=...)', family='create with data')
 def test_create(stack):
     conn = sdk(stack.url, TOKEN)
     im = conn.image.create_image('sdk-nodata', disk_format='raw', container_format='bare',
@@ -99,7 +103,7 @@ def test_create(stack):
 @pytest.mark.compat(P, 'download_image(id, output=) (default configuration)',
                     impossible='Plankton serves no image data: the proxy answers 501 on '
                                '/v1/images/<id>/file, and the SDK (a client bug) writes that '
-                               'error body to the output without raising')
+                               'error body to the output without raising', family='download')
 def test_download(stack):
     image_id = _register(stack, TOKEN, 'sdk-dl')
     out = io.BytesIO()
@@ -107,10 +111,10 @@ def test_download(stack):
     assert b'notImplemented' in out.getvalue() and b'pithos://' in out.getvalue()
 
 
-@pytest.mark.compat(CL, 'conn.list_images()')
-@pytest.mark.compat(CL, 'conn.get_image(name or id)')
-@pytest.mark.compat(CL, 'conn.update_image_properties(image=, meta=, **kw)')
-@pytest.mark.compat(CL, 'conn.delete_image(name or id)')
+@pytest.mark.compat(CL, 'conn.list_images()', family='list')
+@pytest.mark.compat(CL, 'conn.get_image(name or id)', family='show')
+@pytest.mark.compat(CL, 'conn.update_image_properties(image=, meta=, **kw)', family='update')
+@pytest.mark.compat(CL, 'conn.delete_image(name or id)', family='delete')
 def test_cloud_layer(stack):
     ids = [_register(stack, CTOKEN, 'cloud-%d' % i) for i in range(3)]
     conn = sdk(stack.url, CTOKEN)
@@ -126,7 +130,8 @@ def test_cloud_layer(stack):
     assert sorted(i.name for i in conn.list_images()) == ['cloud-0', 'cloud-1']
 
 
-@pytest.mark.compat(CL, 'conn.create_image(name, data=...) / without data')
+@pytest.mark.compat(CL, 'conn.create_image(name, data=...) / without data',
+                    family=('create without data', 'create with data'))
 def test_cloud_create(stack):
     conn = sdk(stack.url, CTOKEN)
     im = conn.create_image('cloud-data', disk_format='raw', container_format='bare',
