@@ -59,7 +59,9 @@ def test_members(stack):
                     family='create without data')
 @pytest.mark.compat(LIB, 'images.data(id)' + OPT_IN, caveat=DOWNLOAD_CAVEAT,
                     family='download')
-def test_upload_then_data_when_download_is_on(download_stack):
+@pytest.mark.compat(CLI, 'image-download --file' + OPT_IN, caveat=DOWNLOAD_CAVEAT,
+                    family='download')
+def test_upload_then_data_when_download_is_on(download_stack, tmp_path):
     data = os.urandom(5000)
     gc = glance2_lib(download_stack.url, TOKEN)
     created = gc.images.create(name='gc2-dl', disk_format='raw', container_format='bare')
@@ -73,6 +75,11 @@ def test_upload_then_data_when_download_is_on(download_stack):
     location = download_stack.upload(TOKEN, 'images', 'gc2-dl.img', data)
     registered = download_stack.register(TOKEN, 'gc2-dl-registered', location)['id']
     assert b''.join(gc.images.data(registered)) == data
+    saved = tmp_path / 'saved.img'
+    out = glance2(download_stack.url, TOKEN, 'image-download', '--file', str(saved),
+                  created['id'])
+    assert out.returncode == 0, out.stderr
+    assert saved.read_bytes() == data
 
 
 @pytest.mark.compat(CLI, '--os-image-api-version 2 --os-image-url URL (root)',
