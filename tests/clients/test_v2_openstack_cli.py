@@ -71,6 +71,55 @@ def test_list_show_set_unset_delete(stack):
     assert r.returncode == 1 and 'Multi Backend support not enabled.' in r.stderr
 
 
+@pytest.mark.compat(C, 'image list --long', family='list')
+@pytest.mark.compat(C, 'image list --tag T / --property K=V / --name N / --status S',
+                    family='list')
+@pytest.mark.compat(C, 'image list --public / --private / --shared', family='list')
+@pytest.mark.compat(C, 'image set --public / --private', family='sharing')
+def test_list_filters(stack):
+    url = stack.url
+    tagged = register(stack, TOKEN, 'osc2-f-tagged')
+    private = register(stack, TOKEN, 'osc2-f-private')
+    public = register(stack, TOKEN, 'osc2-f-public')
+    ids = {tagged, private, public}
+    r = osc2(url, TOKEN, 'image', 'set', '--tag', 'osc2-filter', '--property', 'f=1', tagged)
+    assert r.returncode == 0, r.stderr
+    r = osc2(url, TOKEN, 'image', 'set', '--private', private)
+    assert r.returncode == 0, r.stderr
+    # A public image is in every user's list: the other clients' tests count theirs,
+    # so it is public only while the lists below run.
+    r = osc2(url, TOKEN, 'image', 'set', '--public', public)
+    assert r.returncode == 0, r.stderr
+    try:
+        (long_, tag, prop, name, status, pub, priv, shared) = run_many([
+            lambda: osc2_json(url, TOKEN, 'image', 'list', '--long'),
+            lambda: osc2_json(url, TOKEN, 'image', 'list', '--tag', 'osc2-filter'),
+            lambda: osc2_json(url, TOKEN, 'image', 'list', '--property', 'f=1'),
+            lambda: osc2_json(url, TOKEN, 'image', 'list', '--name', 'osc2-f-private'),
+            lambda: osc2_json(url, TOKEN, 'image', 'list', '--status', 'active'),
+            lambda: osc2_json(url, TOKEN, 'image', 'list', '--public'),
+            lambda: osc2_json(url, TOKEN, 'image', 'list', '--private'),
+            lambda: osc2_json(url, TOKEN, 'image', 'list', '--shared')])
+    finally:
+        r = osc2(url, TOKEN, 'image', 'set', '--private', public)
+        assert r.returncode == 0, r.stderr
+    rows = {i['ID']: i for i in long_ if i['ID'] in ids}
+    assert rows[tagged]['Tags'] == ['osc2-filter'] and rows[tagged]['Size'] == 64
+    assert rows[public]['Visibility'] == 'public'
+    assert rows[private]['Visibility'] == 'private'
+    assert rows[tagged]['Visibility'] == 'shared'
+    assert rows[tagged]['Project'] == UUID and rows[tagged]['Disk Format'] == 'raw'
+    assert [i['ID'] for i in tag] == [tagged] and [i['ID'] for i in prop] == [tagged]
+    assert [i['ID'] for i in name] == [private]
+    assert ids <= {i['ID'] for i in status}
+    assert [i['ID'] for i in pub] == [public]
+    assert private in [i['ID'] for i in priv]
+    assert not {tagged, public} & {i['ID'] for i in priv}
+    assert tagged in [i['ID'] for i in shared]
+    assert not {private, public} & {i['ID'] for i in shared}
+    assert v2_image(url, MEMBER_TOKEN, public).status_code == 404
+
+
 @pytest.mark.compat(C, 'image create --file --disk-format --container-format --property',
                     family='create with data')
 @pytest.mark.compat(C, 'image create without --file, typed at a terminal (queued)',
@@ -150,6 +199,8 @@ def test_save_in_the_default_configuration(stack, tmp_path):
 @pytest.mark.compat(C, 'image set --shared', family='sharing')
 @pytest.mark.compat(C, 'image add project <image> <project id>', family='sharing')
 @pytest.mark.compat(C, 'image member list', family='sharing')
+@pytest.mark.compat(C, 'image list --shared / --member-status accepted (as the member)',
+                    family=('sharing', 'list'))
 @pytest.mark.compat(C, 'image set --accept --project <own id> (as the member)',
                     family='sharing')
 @pytest.mark.compat(C, 'image remove project <image> <project id>', family='sharing')
@@ -177,7 +228,14 @@ def test_sharing(stack):
                   image)
     assert accept.returncode == 0, accept.stderr
     assert osc2_json(url, MEMBER_TOKEN, 'image', 'show', image)['tags'] == ['shared-tag']
-    assert image in [i['ID'] for i in osc2_json(url, MEMBER_TOKEN, 'image', 'list')]
+    listed, shared, accepted, pending = run_many([
+        lambda: osc2_json(url, MEMBER_TOKEN, 'image', 'list'),
+        lambda: osc2_json(url, MEMBER_TOKEN, 'image', 'list', '--shared'),
+        lambda: osc2_json(url, MEMBER_TOKEN, 'image', 'list', '--member-status', 'accepted'),
+        lambda: osc2_json(url, MEMBER_TOKEN, 'image', 'list', '--member-status', 'pending')])
+    assert image in [i['ID'] for i in listed]
+    assert image in [i['ID'] for i in shared] and image in [i['ID'] for i in accepted]
+    assert image not in [i['ID'] for i in pending]   # every member is 'accepted'
 
     reject, no_project = run_many([
         lambda: osc2(url, MEMBER_TOKEN, 'image', 'set', '--reject', '--project',

@@ -19,6 +19,8 @@ MEMBER_UUID, MEMBER_TOKEN = USERS['member2']
                        "paths, served as v2)", family='log in')
 @pytest.mark.compat(P, 'images() without limit (more than 25 images)', family='list')
 @pytest.mark.compat(P, 'images(limit=N) paging', family='list')
+@pytest.mark.compat(P, "images(name=, status=, tag=, visibility='shared', sort_key=, "
+                       "sort_dir=)", family='list')
 @pytest.mark.compat(P, 'get_image(id)', family='show')
 @pytest.mark.compat(P, 'find_image(name or id)', family='show')
 @pytest.mark.compat(P, 'update_image(image, min_disk=, <property>=)', family='update')
@@ -34,6 +36,12 @@ def test_images_get_update_tags_delete(stack):
     names = sorted(i.name for i in conn.image.images())
     assert names == ['sdk2-%02d' % i for i in range(30)]
     assert sorted(i.id for i in conn.image.images(limit=7)) == sorted(ids)
+    conn.image.add_tag(ids[3], 'sdk2-filter')
+    assert [i.id for i in conn.image.images(name='sdk2-03', status='active')] == [ids[3]]
+    assert [i.id for i in conn.image.images(tag='sdk2-filter')] == [ids[3]]
+    assert sorted(i.id for i in conn.image.images(visibility='shared')) == sorted(ids)
+    assert [i.name for i in conn.image.images(sort_key='name', sort_dir='desc')][:2] == \
+        ['sdk2-29', 'sdk2-28']
 
     got = conn.image.get_image(ids[0])
     assert got.name == 'sdk2-00' and got.visibility == 'shared'
