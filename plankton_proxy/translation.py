@@ -1204,10 +1204,23 @@ def _v2_check_key(key, action='write'):
         raise Invalid('Custom property should not be greater than 255 characters.')
 
 
+def _v2_check_property_name(key):
+    """Plankton keeps property names lower-case, with ``_`` for punctuation.  v1's
+    headers are already that way (Glance v1 normalises them too), but a v2 key is
+    kept as given by Glance: refuse one Plankton would change rather than show the
+    user a key they did not set (as ``_check_property_key`` refuses os.version)."""
+    kept = normalise_property_key(_LOSSY_KEY_CHARS.sub('_', key))
+    if kept != key and not key.startswith(SDK_BOOKKEEPING_PREFIX):
+        raise Invalid("Property name %r: the registry (Plankton) keeps property names "
+                      "in lower case with '_' for punctuation (it would keep %r); use "
+                      "lower-case letters, digits or '_'." % (key, kept))
+
+
 def _v2_value(translator, key, value):
     """Validate one v2 value (the image schema) -> canonical value."""
     kind = V2_WRITABLE.get(key)
     if kind is None:
+        _v2_check_property_name(key)
         if not isinstance(value, str):
             raise Invalid("Provided object does not match schema 'image': %r is not "
                           "of type 'string'" % (value,))

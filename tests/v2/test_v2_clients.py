@@ -176,6 +176,28 @@ def test_not_found_and_not_visible(stack, alice, bob):
     assert v2(stack, alice[1], 'POST', '/images/' + im['id']).status_code == 405
 
 
+@pytest.mark.parametrize('key', ['os.version', 'Os_Distro', 'hw-disk-bus', 'a:b'])
+def test_property_names_plankton_would_change_are_refused(stack, alice, key):
+    """Plankton keeps property names lower-case with '_' for punctuation: a v2 key
+    it would store differently is refused (400 naming the key and what would be
+    kept), as v1 refuses os.version, rather than show a key the user did not set."""
+    im = new_image(stack, alice[1])
+    before = v2(stack, alice[1], 'GET', '/images/' + im['id']).json()
+    resp = patch(stack, alice[1], im['id'], [{'op': 'add', 'path': '/' + key, 'value': 'v'}])
+    assert resp.status_code == 400, resp.text
+    assert key in resp.text
+    resp = v2(stack, alice[1], 'POST', '/images', {'name': 'x', key: 'v'})
+    assert resp.status_code == 400, resp.text
+    after = v2(stack, alice[1], 'GET', '/images/' + im['id']).json()
+    assert sorted(after) == sorted(before)
+    # keys stored as given are taken, and so is openstacksdk's own bookkeeping
+    resp = patch(stack, alice[1], im['id'], [
+        {'op': 'add', 'path': '/os_version', 'value': '12'},
+        {'op': 'add', 'path': '/owner_specified.openstack.object', 'value': 'images/x'}])
+    assert resp.status_code == 200, resp.text
+    assert resp.json()['os_version'] == '12'
+
+
 # -- tags, delete, members, list --------------------------------------------------
 
 def test_tags_and_protected_delete(stack, alice):

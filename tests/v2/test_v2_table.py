@@ -45,17 +45,36 @@ def test_patch_becomes_the_differences(t):
     changes = tr.v2_patch_changes('application/openstack-images-v2.1-json-patch',
                                   b'[{"op": "remove", "path": "/a"},'
                                   b' {"op": "replace", "path": "/b", "value": "3"},'
-                                  b' {"op": "add", "path": "/c~1d", "value": "4"},'
+                                  b' {"op": "add", "path": "/c", "value": "4"},'
                                   b' {"op": "replace", "path": "/visibility",'
                                   b'  "value": "public"},'
                                   b' {"op": "replace", "path": "/tags", "value": []},'
                                   b' {"op": "replace", "path": "/name", "value": "n"}]')
     meta = tr.meta_from_v2_patch(t, image, changes)
-    assert meta.properties == {'a': '', 'b': '3', 'c/d': '4'}
+    assert meta.properties == {'a': '', 'b': '3', 'c': '4'}
     assert meta.fields == {'is_public': True, 'visibility': '', 'tags': []}
     props = t.plankton_properties(meta, 'update', image)
     assert props['x_glance_tags'] == ''            # S16+: an empty value deletes
     assert props['a'] == '' and props['b'] == '3'
+
+
+def test_pointer_escapes_and_names_plankton_would_change(t):
+    """``~1`` is ``/`` in a JSON pointer; Plankton would keep ``c/d`` as ``c_d``, so
+    the name is refused (400) rather than stored as a key the user did not set."""
+    changes = tr.v2_patch_changes('application/openstack-images-v2.1-json-patch',
+                                  b'[{"op": "add", "path": "/c~1d~0e", "value": "4"}]')
+    assert [path for _, path, _, _ in changes] == [['c/d~e']]
+    image = canonical(t, a='1')
+    for key in ('c/d~e', 'Os_Distro', 'hw-disk-bus'):
+        with pytest.raises(tr.Invalid) as refused:
+            tr.meta_from_v2_patch(t, image, [('add', [key], 'v', 10)])
+        assert refused.value.status == 400 and repr(key) in str(refused.value)
+        with pytest.raises(tr.Invalid):
+            tr.meta_from_v2_create(t, {'name': 'x', key: 'v'})
+    assert "'c_d_e'" in str(pytest.raises(tr.Invalid, tr.meta_from_v2_create, t,
+                                          {'name': 'x', 'c/d~e': 'v'}).value)
+    meta = tr.meta_from_v2_create(t, {'name': 'x', 'owner_specified.openstack.md5': 'm'})
+    assert meta.properties == {'owner_specified.openstack.md5': 'm'}
 
 
 def test_create_body(t):
