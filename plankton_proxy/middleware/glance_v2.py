@@ -131,8 +131,9 @@ class GlanceV2(object):
             elif rest == ['file']:
                 table = {'GET': self.download, 'PUT': self.upload}
             elif len(rest) == 2 and rest[0] == 'tags' and rest[1]:
+                # PATH_INFO is latin-1 (PEP 3333); clients percent-encode tags as UTF-8
                 table, args = {'PUT': self.add_tag, 'DELETE': self.delete_tag}, \
-                    (parts[1], rest[1])
+                    (parts[1], tr.latin1_to_text(rest[1]))
             elif rest == ['members']:
                 table = {'GET': self.members, 'POST': self.add_member}
             elif len(rest) == 2 and rest[0] == 'members' and rest[1]:

@@ -221,6 +221,20 @@ def test_tags_and_protected_delete(stack, alice):
     assert v2(stack, alice[1], 'GET', '/images/' + im['id']).status_code == 404
 
 
+def test_tags_in_the_path_are_utf8(stack, alice):
+    """A tag in the URL is percent-encoded UTF-8 (WSGI hands it over as latin-1):
+    PUT stores 'über', not 'Ã¼ber', and DELETE finds it."""
+    im = new_image(stack, alice[1])
+    path = '/images/%s/tags/' % im['id']
+    assert v2(stack, alice[1], 'PUT', path + '%C3%BCber%20alles').status_code == 204
+    assert v2(stack, alice[1], 'GET', '/images/' + im['id']).json()['tags'] == \
+        ['über alles']
+    assert v2(stack, alice[1], 'DELETE', path + '%C3%BCber%20alles').status_code == 204
+    assert v2(stack, alice[1], 'GET', '/images/' + im['id']).json()['tags'] == []
+    # bytes that are not UTF-8 are still refused before routing (limits)
+    assert v2(stack, alice[1], 'PUT', path + '%FF').status_code == 400
+
+
 def test_members(stack, alice, bob):
     im = new_image(stack, alice[1])
     base = '/images/%s/members' % im['id']
