@@ -120,6 +120,47 @@ def test_list_filters(stack):
     assert v2_image(url, MEMBER_TOKEN, public).status_code == 404
 
 
+@pytest.mark.compat(C, "image set / create --property with upper case or punctuation in "
+                       "the name (os.version, Os-Distro)", family='update',
+                    impossible="Plankton would keep os.version as os_version, Os-Distro as "
+                               "os_distro: the proxy refuses with 400 naming the key (exit "
+                               "1), rather than show a key the user did not set")
+@pytest.mark.compat(C, 'names, values and tags with spaces, %, /, = and non-ASCII',
+                    family=('update', 'tags'))
+@pytest.mark.compat(C, "image unset --tag with '/' in the tag", family='tags',
+                    impossible="client bug: the SDK puts the tag in the URL path unescaped, "
+                               "so the '/' starts another path segment: 404, exit 1 with "
+                               "\"'a/b' is a nonexistent tag\" (as against Glance); the "
+                               "tag stays")
+def test_odd_names(stack):
+    url = stack.url
+    name, value = 'débian 12 %/x', 'ä = b%20/c Ω'
+    image = register(stack, TOKEN, 'osc2-odd')
+    dotted, upper = run_many([
+        lambda: osc2(url, TOKEN, 'image', 'set', '--property', 'os.version=12', image),
+        lambda: osc2(url, TOKEN, 'image', 'create', '--disk-format', 'raw',
+                     '--container-format', 'bare', '--property', 'Os-Distro=x', 'osc2-upper')])
+    assert dotted.returncode == 1 and "'os.version'" in dotted.stderr
+    assert "'os_version'" in dotted.stderr
+    assert upper.returncode == 1 and "'Os-Distro'" in upper.stderr
+    assert 'os_version' not in v2_image(url, TOKEN, image).json()
+    r = osc2(url, TOKEN, 'image', 'set', '--name', name, '--property', 'k_x=' + value,
+             '--tag', 'ü nicode %', '--tag', 'a/b', image)
+    assert r.returncode == 0, r.stderr
+    shown = osc2_json(url, TOKEN, 'image', 'show', name)
+    assert shown['id'] == image and shown['properties']['k_x'] == value
+    assert sorted(shown['tags']) == ['a/b', 'ü nicode %']
+    assert [i['ID'] for i in osc2_json(url, TOKEN, 'image', 'list', '--name', name)] == \
+        [image]
+    assert [i['ID'] for i in osc2_json(url, TOKEN, 'image', 'list', '--tag',
+                                       'ü nicode %')] == [image]
+    r = osc2(url, TOKEN, 'image', 'unset', '--tag', 'ü nicode %', image)
+    assert r.returncode == 0, r.stderr
+    r = osc2(url, TOKEN, 'image', 'unset', '--tag', 'a/b', image)
+    assert r.returncode == 1 and "'a/b' is a nonexistent tag" in r.stderr
+    assert v2_image(url, TOKEN, image).json()['tags'] == ['a/b']
+
+
 @pytest.mark.compat(C, 'image create --file --disk-format --container-format --property',
                     family='create with data')
 @pytest.mark.compat(C, 'image create without --file, typed at a terminal (queued)',
