@@ -281,6 +281,8 @@ DEFAULT_MEMBER_QUOTA = 128
 DEFAULT_IMAGE_SIZE_CAP = 1099511627776
 #: Reserved status of a placeholder registered without data (decision 5).
 QUEUED_STATUS = 'queued'
+#: Reserved status while a queued image's data streams into Pithos.
+SAVING_STATUS = 'saving'
 #: Glance answers a declared ``x-image-meta-size: 0`` without data with an
 #: active, empty image (checksum null), not a queued one (glance-v1.md §3.5).
 ZERO_SIZE_STATUS = 'active'

@@ -2,9 +2,12 @@
 (501 by default, streamed when the operator turns it on)."""
 
 import hashlib
+import http.client
 import json
 import os
+import socket
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -98,3 +101,81 @@ def test_download_when_the_operator_turns_it_on(tmp_path):
         assert b''.join(gc.images.data(image['id'])) == data
     finally:
         server.stop()
+
+
+def _chunk(data):
+    return b'%x\r\n%s\r\n' % (len(data), data)
+
+
+def _status(stack, token, image_id):
+    return v2(stack, token, 'GET', '/images/' + image_id).json()['status']
+
+
+def _wait_status(stack, token, image_id, wanted, seconds=10):
+    deadline = time.monotonic() + seconds
+    status = None
+    while time.monotonic() < deadline:
+        status = _status(stack, token, image_id)
+        if status == wanted:
+            return status
+        time.sleep(0.05)
+    return status
+
+
+def _start_chunked_upload(stack, token, image_id, first):
+    """A PUT /file whose body is sent by hand: headers and a first chunk."""
+    host, port = stack.url.split('//')[1].split(':')
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn.putrequest('PUT', '/v2/images/%s/file' % image_id)
+    conn.putheader('X-Auth-Token', token)
+    conn.putheader('Content-Type', 'application/octet-stream')
+    conn.putheader('Transfer-Encoding', 'chunked')
+    conn.endheaders()
+    conn.send(_chunk(first))
+    return conn
+
+
+def test_status_is_saving_while_the_data_streams(stack, alice):
+    """queued -> saving (seen mid-upload by anyone) -> active; a second
+    upload meanwhile is turned away with 409."""
+    token = alice[1]
+    image = v2(stack, token, 'POST', '/images', {
+        'name': 'saving-' + uuid.uuid4().hex[:6], 'disk_format': 'raw',
+        'container_format': 'bare'}).json()
+    assert image['status'] == 'queued'
+    first, rest = os.urandom(100000), os.urandom(50000)
+    conn = _start_chunked_upload(stack, token, image['id'], first)
+    try:
+        assert _wait_status(stack, token, image['id'], 'saving') == 'saving'
+        second = requests.put(stack.url + image['file'], data=b'other', headers={
+            'X-Auth-Token': token, 'Content-Type': 'application/octet-stream'})
+        assert second.status_code == 409
+        assert 'saving' in second.text
+        conn.send(_chunk(rest) + b'0\r\n\r\n')
+        assert conn.getresponse().status == 204
+    finally:
+        conn.close()
+    got = v2(stack, token, 'GET', '/images/' + image['id']).json()
+    assert got['status'] == 'active' and got['size'] == len(first + rest)
+    assert got['checksum'] == hashlib.md5(first + rest).hexdigest()
+
+
+def test_a_broken_upload_goes_back_to_queued(stack, alice):
+    token = alice[1]
+    image = v2(stack, token, 'POST', '/images', {
+        'name': 'broken-' + uuid.uuid4().hex[:6], 'disk_format': 'raw',
+        'container_format': 'bare'}).json()
+    conn = _start_chunked_upload(stack, token, image['id'], os.urandom(100000))
+    assert _wait_status(stack, token, image['id'], 'saving') == 'saving'
+    conn.sock.shutdown(socket.SHUT_RDWR)
+    conn.close()
+    assert _wait_status(stack, token, image['id'], 'queued') == 'queued'
+    got = v2(stack, token, 'GET', '/images/' + image['id']).json()
+    assert got['size'] is None and got['checksum'] is None
+    # and the upload can be retried
+    data = b'again' * 100
+    resp = requests.put(stack.url + image['file'], data=data, headers={
+        'X-Auth-Token': token, 'Content-Type': 'application/octet-stream'})
+    assert resp.status_code == 204, resp.text
+    got = v2(stack, token, 'GET', '/images/' + image['id']).json()
+    assert got['status'] == 'active' and got['size'] == len(data)
