@@ -279,6 +279,10 @@ DEFAULT_MEMBER_QUOTA = 128
 #: Glance's default ``image_size_cap`` (1 TiB): a declared size above the cap
 #: -> 400, a chunked body that grows past it -> 413 (glance-v1.md §4 step 2).
 DEFAULT_IMAGE_SIZE_CAP = 1099511627776
+#: Names under Plankton's ``/images/`` that are routes, not image ids
+#: (``HEAD /images/detail`` is a 405 there); no image can have them, so a
+#: v2 ``GET /v2/images/detail`` is a 404 as in Glance.
+PLANKTON_IMAGES_SUBROUTES = frozenset(['detail'])
 #: Reserved status of a placeholder registered without data (decision 5).
 QUEUED_STATUS = 'queued'
 #: Reserved status while a queued image's data streams into Pithos.

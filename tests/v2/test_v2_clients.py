@@ -174,6 +174,10 @@ def test_not_found_and_not_visible(stack, alice, bob):
     assert v2(stack, alice[1], 'GET', '/images/' + missing).status_code == 404
     assert v2(stack, alice[1], 'GET', '/nothing').status_code == 404
     assert v2(stack, alice[1], 'POST', '/images/' + im['id']).status_code == 405
+    # Plankton's own list route is no image id (v1's /images/detail is a list)
+    resp = v2(stack, alice[1], 'GET', '/images/detail')
+    assert resp.status_code == 404 and resp.json()['itemNotFound']['code'] == 404
+    assert v2(stack, alice[1], 'DELETE', '/images/detail').status_code == 404
 
 
 # -- tags, delete, members, list --------------------------------------------------
