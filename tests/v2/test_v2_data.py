@@ -179,3 +179,38 @@ def test_a_broken_upload_goes_back_to_queued(stack, alice):
     assert resp.status_code == 204, resp.text
     got = v2(stack, token, 'GET', '/images/' + image['id']).json()
     assert got['status'] == 'active' and got['size'] == len(data)
+
+
+def test_an_image_made_through_v2_shows_the_same_through_v1(stack, alice):
+    token = alice[1]
+    resp = v2(stack, token, 'POST', '/images', {
+        'name': 'both-' + uuid.uuid4().hex[:6], 'disk_format': 'raw',
+        'container_format': 'bare', 'min_ram': 512, 'min_disk': 2,
+        'protected': False, 'visibility': 'public', 'os_distro': 'debian',
+        'tags': ['one', 'two']})
+    assert resp.status_code == 201, resp.text
+    image = resp.json()
+    head = requests.head(stack.url + '/v1/images/' + image['id'],
+                         headers={'X-Auth-Token': token}).headers
+    assert head['x-image-meta-status'] == 'queued'
+    data = os.urandom(3000)
+    requests.put(stack.url + image['file'], data=data, headers={
+        'X-Auth-Token': token, 'Content-Type': 'application/octet-stream'})
+    head = requests.head(stack.url + '/v1/images/' + image['id'],
+                         headers={'X-Auth-Token': token}).headers
+    assert head['x-image-meta-status'] == 'active'
+    assert head['x-image-meta-name'] == image['name']
+    assert head['x-image-meta-size'] == str(len(data))
+    assert head['x-image-meta-checksum'] == hashlib.md5(data).hexdigest()
+    assert head['x-image-meta-is_public'] == 'True'
+    assert head['x-image-meta-min_ram'] == '512'
+    assert head['x-image-meta-min_disk'] == '2'
+    assert head['x-image-meta-disk_format'] == 'raw'
+    assert head['x-image-meta-property-os_distro'] == 'debian'
+    # v2-only fields (tags, os_hash_*) are kept but never shown through v1
+    assert not any('tags' in k or 'os_hash' in k or 'x_glance' in k
+                   for k in (key.lower() for key in head))
+    listed = requests.get(stack.url + '/v1/images/detail?name=' + image['name'],
+                          headers={'X-Auth-Token': token}).json()['images']
+    assert [(i['id'], i['checksum'], i['properties']) for i in listed] == \
+        [(image['id'], hashlib.md5(data).hexdigest(), {'os_distro': 'debian'})]
