@@ -62,6 +62,47 @@ RESERVED_PROPERTIES = {
     'os_hash_algo': RESERVED_PREFIX + 'os_hash_algo',
     'os_hash_value': RESERVED_PREFIX + 'os_hash_value',
 }
+#: Pithos keeps a metadata value under 256 characters (plankton.md §2.3):
+#: a longer reserved text (many or long tags) is split over numbered keys,
+#: ``x_glance_tags``, ``x_glance_tags_2``, ``x_glance_tags_3``...  Each piece
+#: is one of the object's few metadata items, so texts stay compact.
+RESERVED_PIECE_MAX = 255
+#: At most this many pieces of tags (about 2 KB): Pithos keeps 32 metadata
+#: items per object in all, and servers refuse more than 100 headers.
+RESERVED_TAG_PIECES_MAX = 8
+
+
+def reserved_piece_key(key, index):
+    return key if index == 0 else '%s_%d' % (key, index + 1)
+
+
+def reserved_items(field, value):
+    """A canonical value -> ``{reserved key: text}`` ('' deletes), split in
+    pieces of at most RESERVED_PIECE_MAX characters."""
+    key = RESERVED_PROPERTIES[field]
+    text = render_reserved(value)
+    if len(text) <= RESERVED_PIECE_MAX:
+        return {key: text}
+    return {reserved_piece_key(key, n // RESERVED_PIECE_MAX):
+            text[n:n + RESERVED_PIECE_MAX]
+            for n in range(0, len(text), RESERVED_PIECE_MAX)}
+
+
+def reserved_keys(reserved, field):
+    """The keys of ``reserved`` (stored reserved properties) that hold
+    ``field``, its first piece and any further ones."""
+    key = RESERVED_PROPERTIES[field]
+    return [k for k in reserved
+            if k == key or (k.startswith(key + '_') and k[len(key) + 1:].isdigit())]
+
+
+def reserved_text(reserved, field):
+    """The stored text of ``field``, its pieces joined (None: not kept)."""
+    key = RESERVED_PROPERTIES[field]
+    pieces = []
+    while reserved.get(reserved_piece_key(key, len(pieces))):
+        pieces.append(reserved[reserved_piece_key(key, len(pieces))])
+    return ''.join(pieces) or None
 
 # ---------------------------------------------------------------------------
 # The field table.
@@ -609,16 +650,15 @@ class Translator(object):
         old_reserved = dict(current.get('_reserved') or {})
         wanted = {}
         for field, value in changes.items():
-            key = RESERVED_PROPERTIES[field]
-            if value is None:
-                if key in old_reserved:
+            items = reserved_items(field, value)
+            for key in reserved_keys(old_reserved, field):
+                if key not in items or items[key] == '':
                     wanted[key] = ''
                     old_reserved.pop(key)
-            else:
-                if isinstance(value, bool):
-                    value = render_plankton_bool(value)
-                wanted[key] = str(value)
-                old_reserved[key] = str(value)
+            for key, text in items.items():
+                if text != '':
+                    wanted[key] = text
+                    old_reserved[key] = text
         if self.dialect == 's13':
             props = {k: v for k, v in old_user.items() if v != ''}
             props.update({k: v for k, v in old_reserved.items() if v != ''})
@@ -703,7 +743,7 @@ class Translator(object):
         image['owner'] = raw.get('owner') or None
         image['properties'] = user_props
         image['location'] = raw.get('location') or None
-        image['tags'] = parse_tags(reserved.get(RESERVED_PROPERTIES['tags']))
+        image['tags'] = parse_tags(reserved_text(reserved, 'tags'))
         visibility = reserved.get(RESERVED_PROPERTIES['visibility'])
         image['visibility'] = visibility_of(image['is_public'], visibility)
         image['os_hidden'] = parse_plankton_bool(
@@ -785,17 +825,23 @@ class Translator(object):
     def plankton_properties(self, meta, operation, current=None):
         """The Plankton property set to send (user and reserved keys)."""
         new_reserved = {}
+        changed = []
         for field, value in meta.fields.items():
             if self.rule(field, operation) == 'reserved' and value is not None:
-                key = RESERVED_PROPERTIES[field]
-                new_reserved[key] = render_reserved(value)
+                new_reserved.update(reserved_items(field, value))
+                changed.append(field)
         if operation == 'create' or current is None:
             new_reserved = {k: v for k, v in new_reserved.items() if v != ''}
             props = dict(meta.properties)
             props.update(new_reserved)
             return props
         old_user = current.get('properties') or {}
-        old_reserved = current.get('_reserved') or {}
+        old_reserved = dict(current.get('_reserved') or {})
+        # Pieces a shorter text no longer fills are deleted ('' on S16+,
+        # left out of S13's full set).
+        for field in changed:
+            for key in reserved_keys(old_reserved, field):
+                new_reserved.setdefault(key, '')
         if meta.purge:
             wanted = dict(meta.properties)
         else:
@@ -806,6 +852,7 @@ class Translator(object):
             props = {k: v for k, v in wanted.items() if v != ''}
             props.update(old_reserved)
             props.update(new_reserved)
+            # '' stays: a reset with no property at all would keep the old set.
             return props
         # S16+ merges; an empty value deletes a key.
         props = {}
@@ -1154,7 +1201,7 @@ def render_reserved(value):
     if isinstance(value, bool):
         return render_plankton_bool(value)
     if isinstance(value, (list, tuple)):
-        return json.dumps(list(value)) if value else ''
+        return json.dumps(list(value), separators=(',', ':')) if value else ''
     return '' if value is None else str(value)
 
 
@@ -1266,6 +1313,18 @@ def _v2_value(translator, key, value):
             check_tag(tag)
         return list(dict.fromkeys(value))      # a set, as Glance keeps tags
     raise Invalid('Unsupported attribute %s' % key)
+
+
+def check_tags_fit(tags):
+    """413 unless the registry can keep ``tags``: their stored text takes
+    pieces of the object's metadata (RESERVED_PIECE_MAX characters each), and
+    a registry takes only so many metadata items and request headers."""
+    text = render_reserved(tags)
+    if len(text) > RESERVED_PIECE_MAX * RESERVED_TAG_PIECES_MAX:
+        raise Invalid('The tags of an image can take at most %d characters '
+                      'together in the registry (Pithos metadata); these take '
+                      '%d.' % (RESERVED_PIECE_MAX * RESERVED_TAG_PIECES_MAX,
+                               len(text)), status=413)
 
 
 def check_tag(tag):

@@ -348,6 +348,7 @@ class GlanceV2(object):
         if 0 <= self.tag_quota < len(tags):
             raise tr.Invalid('Maximum number of tags exceeded: attempted %d, '
                              'maximum %d' % (len(tags), self.tag_quota), status=413)
+        tr.check_tags_fit(tags)
 
     def delete(self, environ, image_id):
         resp = self.images.delete(environ, image_id)
@@ -358,6 +359,8 @@ class GlanceV2(object):
     # -- tags ---------------------------------------------------------------
 
     def change_tags(self, environ, image_id, tag, add):
+        # PATH_INFO is latin-1 (PEP 3333); the tag's bytes are UTF-8.
+        tag = tr.latin1_to_text(tag)
         tr.check_tag(tag)
         with self.images.locks(image_id):
             current, error = self.fetch(environ, image_id)
