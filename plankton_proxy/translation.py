@@ -1173,7 +1173,17 @@ V2_LIST_PARAMS = ('limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'tag',
 V2_TIME_OPS = {'eq': 'eq', 'neq': 'neq', 'gt': 'gt', 'gte': 'ge', 'lt': 'lt',
                'lte': 'le'}
 #: statuses left out of v2 lists
-V2_LIST_HIDDEN_STATUSES = {'deleted', 'pending_delete'}
+V2_LIST_HIDDEN_STATUSES = {'deleted', 'pending_delete', 'killed'}
+#: Filters whose value may carry an operator, ``eq:`` or ``in:a,b``
+#: (Glance splits these; another operator -> 400, so a name with a colon
+#: is asked for as ``eq:deb:11``).
+V2_OPERATOR_FILTERS = {'name', 'id', 'status', 'container_format', 'disk_format'}
+V2_FILTER_OPERATORS = ('eq', 'in')
+#: v1 filters that v2 refuses by name.
+V2_REMOVED_FILTERS = {
+    'changes-since': 'The "changes-since" filter is no longer available on v2.'}
+#: Core fields v2 lets change only while the image is queued (403 after).
+V2_QUEUED_ONLY_FIELDS = ('container_format', 'disk_format')
 
 
 def parse_tags(value):
@@ -1399,6 +1409,10 @@ def v2_patch_changes(content_type, body):
             op = ops[0]
             pointer = raw[op]
         path = decode_json_pointer(pointer)
+        if path and path[0] == 'locations':
+            # Glance refuses these before looking at the pointer's depth.
+            raise Invalid("It's not allowed to %s locations if locations are "
+                          "invisible." % op, status=403)
         if len(path) != 1:
             raise Invalid("Invalid JSON pointer for this resource: '/%s'"
                           % '/'.join(path))
@@ -1456,6 +1470,10 @@ def meta_from_v2_patch(translator, image, changes):
               if v != (list(image.get('tags') or []) if k == 'tags' else image.get(k))}
     if 'name' in fields and fields['name'] is None:
         raise Invalid('The registry requires an image name; it cannot be removed.')
+    for key in V2_QUEUED_ONLY_FIELDS:
+        if key in fields and image.get('status') != QUEUED_STATUS:
+            raise Invalid('Attribute %s can be only replaced for a queued image.'
+                          % key, status=403)
     old = image.get('properties') or {}
     changed = {k: v for k, v in props.items() if old.get(k) != v}
     changed.update({k: '' for k in old if k not in props})
