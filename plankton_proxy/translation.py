@@ -61,7 +61,11 @@ RESERVED_PROPERTIES = {
     'os_hidden': RESERVED_PREFIX + 'os_hidden',
     'os_hash_algo': RESERVED_PREFIX + 'os_hash_algo',
     'os_hash_value': RESERVED_PREFIX + 'os_hash_value',
+    # Formats a queued placeholder holds only because Plankton stores its
+    # defaults: Glance shows them null until the caller sets them.
+    'unset_formats': RESERVED_PREFIX + 'unset_formats',   # e.g. 'disk_format'
 }
+FORMAT_FIELDS = ('disk_format', 'container_format')
 #: Pithos keeps a metadata value under 256 characters (plankton.md §2.3):
 #: a longer reserved text (many or long tags) is split over numbered keys,
 #: ``x_glance_tags``, ``x_glance_tags_2``, ``x_glance_tags_3``...  Each piece
@@ -727,6 +731,8 @@ class Translator(object):
         image['disk_format'] = self.disk_format_to_glance(raw.get('disk_format'))
         image['container_format'] = self.container_format_to_glance(
             raw.get('container_format'))
+        for field in unset_formats(reserved):
+            image[field] = None
         image['size'] = _to_int(raw.get('size'), 0)
         image['virtual_size'] = None
         checksum = reserved.get(RESERVED_PROPERTIES['checksum'])
@@ -837,6 +843,10 @@ class Translator(object):
             return props
         old_user = current.get('properties') or {}
         old_reserved = dict(current.get('_reserved') or {})
+        unset = unset_formats(old_reserved)
+        still_unset = [f for f in unset if meta.fields.get(f) is None]
+        if still_unset != unset:
+            new_reserved[RESERVED_PROPERTIES['unset_formats']] = ','.join(still_unset)
         # Pieces a shorter text no longer fills are deleted ('' on S16+,
         # left out of S13's full set).
         for field in changed:
@@ -1184,6 +1194,12 @@ V2_REMOVED_FILTERS = {
     'changes-since': 'The "changes-since" filter is no longer available on v2.'}
 #: Core fields v2 lets change only while the image is queued (403 after).
 V2_QUEUED_ONLY_FIELDS = ('container_format', 'disk_format')
+
+
+def unset_formats(reserved):
+    """The format fields a placeholder was registered without."""
+    text = reserved.get(RESERVED_PROPERTIES['unset_formats']) or ''
+    return [f for f in text.split(',') if f in FORMAT_FIELDS]
 
 
 def parse_tags(value):

@@ -354,6 +354,10 @@ class GlanceUpload(object):
             fields.pop('checksum', None)
             # Plankton stores its default formats when none are named;
             # glance_images wants them named for a registration.
+            unset = [f for f in tr.FORMAT_FIELDS if not fields.get(f)]
+            if unset:
+                meta.properties[tr.RESERVED_PROPERTIES['unset_formats']] = \
+                    ','.join(unset)
             disk, cont = self.translator.default_formats()
             fields.setdefault('disk_format', disk)
             fields.setdefault('container_format', cont)
@@ -436,10 +440,12 @@ class GlanceUpload(object):
                 if source is not None:
                     source.release_conn()
             self.check_result(environ, account, token, place, fields, size, checksum)
+            # (formats named only in this request are set by the metadata
+            # update that follows)
             headers = self.translator.reserved_update_headers(
                 current, {'checksum': checksum, 'status': None,
                           'os_hash_algo': tr.OS_HASH_ALGO,
-                          'os_hash_value': meter.os_hash})
+                          'os_hash_value': meter.os_hash, 'unset_formats': None})
             resp = c.subrequest(self.app, environ, 'PUT', '/images/%s' % image_id,
                                 headers=headers)
             if resp.status_int >= 400:

@@ -459,6 +459,10 @@ class GlanceV2(object):
         if current['status'] != 'queued':
             return c.glance_error(409, 'Image status transition from %s to saving '
                                   'is not allowed' % current['status'], environ)
+        missing = [f for f in tr.FORMAT_FIELDS if current.get(f) is None]
+        if missing:
+            return c.glance_error(400, 'Properties %s must be set prior to saving '
+                                  'data.' % ', '.join(missing), environ)
         resp = c.subrequest(self.app, environ, 'PUT', '/images/%s' % image_id,
                             face='v1', meta=tr.RequestMeta(has_data=True),
                             headers=[('Content-Type', 'application/octet-stream')],

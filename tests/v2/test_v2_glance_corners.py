@@ -155,3 +155,33 @@ def test_killed_images_are_left_out_of_lists(stack, alice):
     assert v2(stack, alice[1], 'GET', '/images/' + im['id']).json()['status'] == 'killed'
     listed = v2(stack, alice[1], 'GET', '/images', params={'limit': 1000}).json()
     assert im['id'] not in [i['id'] for i in listed['images']]
+
+
+def test_formats_never_set_show_null_and_must_be_set_before_data(stack, alice):
+    resp = v2(stack, alice[1], 'POST', '/images', {'name': 'nofmt-' + uuid.uuid4().hex[:6]})
+    assert resp.status_code == 201, resp.text
+    im = resp.json()
+    assert im['disk_format'] is None and im['container_format'] is None
+    upload = {'X-Auth-Token': alice[1], 'Content-Type': 'application/octet-stream'}
+    resp = requests.put(stack.url + im['file'], data=b'data', headers=upload)
+    assert resp.status_code == 400
+    assert error_message(resp) == ('Properties disk_format, container_format must '
+                                   'be set prior to saving data.')
+    resp = patch(stack, alice[1], im['id'], [
+        {'op': 'add', 'path': '/disk_format', 'value': 'raw'}])
+    assert resp.status_code == 200, resp.text
+    assert resp.json()['disk_format'] == 'raw' and resp.json()['container_format'] is None
+    resp = requests.put(stack.url + im['file'], data=b'data', headers=upload)
+    assert resp.status_code == 400 and 'container_format' in error_message(resp)
+    patch(stack, alice[1], im['id'], [
+        {'op': 'add', 'path': '/container_format', 'value': 'bare'}])
+    resp = requests.put(stack.url + im['file'], data=b'data', headers=upload)
+    assert resp.status_code == 204, resp.text
+    got = v2(stack, alice[1], 'GET', '/images/' + im['id']).json()
+    assert (got['status'], got['disk_format'], got['container_format']) == \
+        ('active', 'raw', 'bare')
+    # and the same through v1
+    head = requests.head(stack.url + '/v1/images/' + im['id'],
+                         headers={'X-Auth-Token': alice[1]}).headers
+    assert head['x-image-meta-disk_format'] == 'raw'
+    assert head['x-image-meta-container_format'] == 'bare'
