@@ -438,6 +438,18 @@ def test_cli_what_plankton_cannot_do(glanceclient4, stack, tmp_path):
     assert 'gc4-imported' not in listed.stdout
 
 
+@pytest.mark.compat(CLI, 'image-create --disk-format qcow2',
+                    impossible='Plankton stores only the mapped disk formats (default raw): '
+                               'the schema the proxy serves lists them, so the 4.x CLI '
+                               'refuses before sending anything, naming the accepted ones')
+def test_cli_unmapped_disk_format(glanceclient4, stack):
+    r = glance4(glanceclient4, stack.url, 'image-create', '--name', 'gc4-qcow2',
+                '--disk-format', 'qcow2', '--container-format', 'bare', close_stdin=True)
+    assert r.returncode == 1
+    assert "Unable to set 'disk_format' to 'qcow2'" in r.stderr
+    assert "[None, 'raw']" in r.stderr
+
+
 @pytest.mark.compat(CLI, 'image-deactivate / image-reactivate',
                     impossible='Plankton has no deactivated status and no admin role: the '
                                'proxy does not serve /v2/images/{id}/actions/* and answers '
@@ -508,3 +520,44 @@ def test_library_download_by_default(glanceclient4, stack):
                      'print(json.dumps(error_of(lambda: b"".join('
                      'client.images.data(ARGS[0])))))', image['id'])
     assert error[0] == 'HTTPNotImplemented' and location in error[1]
+
+
+TAGS_MEMBERS_SCRIPT = '''
+image_id, member_id, member_token = ARGS
+# Glance lets only the member answer for itself.
+as_member = glanceclient.Client('2', endpoint=URL, token=member_token)
+out = {}
+client.image_tags.update(image_id, 'lib4-a')
+client.image_tags.update(image_id, 'lib4-b')
+client.image_tags.delete(image_id, 'lib4-a')
+out['tags'] = client.images.get(image_id)['tags']
+out['created'] = dict(client.image_members.create(image_id, member_id))
+out['listed'] = [dict(m) for m in client.image_members.list(image_id)]
+out['accepted'] = dict(as_member.image_members.update(image_id, member_id, 'accepted'))
+out['rejected'] = error_of(lambda: as_member.image_members.update(image_id, member_id,
+                                                                  'rejected'))
+client.image_members.delete(image_id, member_id)
+out['after_delete'] = [dict(m) for m in client.image_members.list(image_id)]
+print(json.dumps(out))
+'''
+
+
+@pytest.mark.compat(LIB, 'image_tags.update(id, tag) / image_tags.delete(id, tag)')
+@pytest.mark.compat(LIB, 'image_members.create / list / delete', caveat=MEMBER_CAVEAT)
+@pytest.mark.compat(LIB, "image_members.update(id, member, 'accepted') (as the member)",
+                    caveat=MEMBER_CAVEAT)
+@pytest.mark.compat(LIB, "image_members.update(id, member, 'rejected'|'pending')",
+                    impossible="Plankton keeps no member status: HTTPForbidden (403) "
+                               "saying so (the owner can remove the member instead)")
+def test_library_tags_and_members(glanceclient4, stack):
+    image, _ = registered(stack, 'gc4-lib-members')
+    out = library4(glanceclient4, stack.url, TAGS_MEMBERS_SCRIPT, image['id'], BOB,
+                   BOB_TOKEN)
+    assert out['tags'] == ['lib4-b']
+    assert (out['created']['member_id'], out['created']['status']) == (BOB, 'accepted')
+    assert [(m['image_id'], m['member_id'], m['status']) for m in out['listed']] == \
+        [(image['id'], BOB, 'accepted')]
+    assert out['accepted']['status'] == 'accepted'
+    assert out['rejected'][0] == 'HTTPForbidden'
+    assert "Member status 'rejected' cannot be kept" in out['rejected'][1]
+    assert out['after_delete'] == []
