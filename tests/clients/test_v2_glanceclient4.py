@@ -49,22 +49,23 @@ def download_stack(users_file):
     s.stop()
 
 
-def glance4_argv(client, url, *args, token=TOKEN):
-    """``glance --os-image-url URL --os-auth-token TOKEN ...`` of glanceclient 4.x,
-    with no ``--os-image-api-version``: 4.x has v2 only."""
-    return [client.glance, '--os-image-url', url, '--os-auth-token', token] + list(args)
+def glance4_argv(installed, url, *args, token=TOKEN):
+    """``glance --os-image-url URL --os-auth-token TOKEN ...`` of glanceclient 4.x
+    (``installed``: what the glanceclient4 fixture gives), with no
+    ``--os-image-api-version``: 4.x has v2 only."""
+    return [installed.glance, '--os-image-url', url, '--os-auth-token', token] + list(args)
 
 
-def glance4(client, url, *args, token=TOKEN, **kwargs):
+def glance4(installed, url, *args, token=TOKEN, **kwargs):
     os.makedirs(HOME4, exist_ok=True)
-    return run(glance4_argv(client, url, *args, token=token), env={'HOME': HOME4},
+    return run(glance4_argv(installed, url, *args, token=token), env={'HOME': HOME4},
                timeout=60, **kwargs)
 
 
-def glance4_shell(client, url, before, args, after):
+def glance4_shell(installed, url, before, args, after):
     """``sh -c 'BEFORE glance ... AFTER'``, for pipes and redirections."""
     os.makedirs(HOME4, exist_ok=True)
-    command = ' '.join([before, shlex.join(glance4_argv(client, url, *args)), after])
+    command = ' '.join([before, shlex.join(glance4_argv(installed, url, *args)), after])
     return run(['sh', '-c', command], env={'HOME': HOME4}, timeout=60)
 
 
@@ -85,10 +86,10 @@ def error_of(call):
 '''
 
 
-def library4(client, url, script, *args, token=TOKEN):
+def library4(installed, url, script, *args, token=TOKEN):
     """Run ``script`` with glanceclient 4.x's python; it prints one JSON document,
     returned decoded."""
-    r = run([client.python, '-c', LIBRARY_PREAMBLE + script, url, token] + list(args),
+    r = run([installed.python, '-c', LIBRARY_PREAMBLE + script, url, token] + list(args),
             timeout=60)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
@@ -122,10 +123,10 @@ def registered(stack, name, data=b'r' * 4096, **properties):
     return stack.register(TOKEN, name, location, **properties), location
 
 
-def create_with_file(client, stack, tmp_path, name, data, *extra):
+def create_with_file(installed, stack, tmp_path, name, data, *extra):
     disk = tmp_path / (name + '.img')
     disk.write_bytes(data)
-    r = glance4(client, stack.url, 'image-create', '--name', name, '--disk-format', 'raw',
+    r = glance4(installed, stack.url, 'image-create', '--name', name, '--disk-format', 'raw',
                 '--container-format', 'bare', '--file', str(disk), *extra)
     assert r.returncode == 0, r.stderr
     return show_table(r.stdout)
