@@ -27,7 +27,7 @@ from tests.clients import matrix
 
 #: One user (uuid, token) per client, so that each client's lists hold its own images.
 CLIENT_USERS = ['alice', 'bob', 'glance', 'lib', 'sdk', 'cloud', 'osc', 'odd', 'swift',
-                'keystone']
+                'keystone', 'glance4']
 
 
 def _user(name):
