@@ -61,7 +61,52 @@ RESERVED_PROPERTIES = {
     'os_hidden': RESERVED_PREFIX + 'os_hidden',
     'os_hash_algo': RESERVED_PREFIX + 'os_hash_algo',
     'os_hash_value': RESERVED_PREFIX + 'os_hash_value',
+    # Formats a queued placeholder holds only because Plankton stores its
+    # defaults: Glance shows them null until the caller sets them.
+    'unset_formats': RESERVED_PREFIX + 'unset_formats',   # e.g. 'disk_format'
 }
+FORMAT_FIELDS = ('disk_format', 'container_format')
+#: Pithos keeps a metadata value under 256 characters (plankton.md §2.3):
+#: a longer reserved text (many or long tags) is split over numbered keys,
+#: ``x_glance_tags``, ``x_glance_tags_2``, ``x_glance_tags_3``...  Each piece
+#: is one of the object's few metadata items, so texts stay compact.
+RESERVED_PIECE_MAX = 255
+#: At most this many pieces of tags (about 2 KB): Pithos keeps 32 metadata
+#: items per object in all, and servers refuse more than 100 headers.
+RESERVED_TAG_PIECES_MAX = 8
+
+
+def reserved_piece_key(key, index):
+    return key if index == 0 else '%s_%d' % (key, index + 1)
+
+
+def reserved_items(field, value):
+    """A canonical value -> ``{reserved key: text}`` ('' deletes), split in
+    pieces of at most RESERVED_PIECE_MAX characters."""
+    key = RESERVED_PROPERTIES[field]
+    text = render_reserved(value)
+    if len(text) <= RESERVED_PIECE_MAX:
+        return {key: text}
+    return {reserved_piece_key(key, n // RESERVED_PIECE_MAX):
+            text[n:n + RESERVED_PIECE_MAX]
+            for n in range(0, len(text), RESERVED_PIECE_MAX)}
+
+
+def reserved_keys(reserved, field):
+    """The keys of ``reserved`` (stored reserved properties) that hold
+    ``field``, its first piece and any further ones."""
+    key = RESERVED_PROPERTIES[field]
+    return [k for k in reserved
+            if k == key or (k.startswith(key + '_') and k[len(key) + 1:].isdigit())]
+
+
+def reserved_text(reserved, field):
+    """The stored text of ``field``, its pieces joined (None: not kept)."""
+    key = RESERVED_PROPERTIES[field]
+    pieces = []
+    while reserved.get(reserved_piece_key(key, len(pieces))):
+        pieces.append(reserved[reserved_piece_key(key, len(pieces))])
+    return ''.join(pieces) or None
 
 # ---------------------------------------------------------------------------
 # The field table.
@@ -279,8 +324,14 @@ DEFAULT_MEMBER_QUOTA = 128
 #: Glance's default ``image_size_cap`` (1 TiB): a declared size above the cap
 #: -> 400, a chunked body that grows past it -> 413 (glance-v1.md §4 step 2).
 DEFAULT_IMAGE_SIZE_CAP = 1099511627776
+#: Names under Plankton's ``/images/`` that are routes, not image ids
+#: (``HEAD /images/detail`` is a 405 there); no image can have them, so a
+#: v2 ``GET /v2/images/detail`` is a 404 as in Glance.
+PLANKTON_IMAGES_SUBROUTES = frozenset(['detail'])
 #: Reserved status of a placeholder registered without data (decision 5).
 QUEUED_STATUS = 'queued'
+#: Reserved status while a queued image's data streams into Pithos.
+SAVING_STATUS = 'saving'
 #: Glance answers a declared ``x-image-meta-size: 0`` without data with an
 #: active, empty image (checksum null), not a queued one (glance-v1.md §3.5).
 ZERO_SIZE_STATUS = 'active'
@@ -603,16 +654,15 @@ class Translator(object):
         old_reserved = dict(current.get('_reserved') or {})
         wanted = {}
         for field, value in changes.items():
-            key = RESERVED_PROPERTIES[field]
-            if value is None:
-                if key in old_reserved:
+            items = reserved_items(field, value)
+            for key in reserved_keys(old_reserved, field):
+                if key not in items or items[key] == '':
                     wanted[key] = ''
                     old_reserved.pop(key)
-            else:
-                if isinstance(value, bool):
-                    value = render_plankton_bool(value)
-                wanted[key] = str(value)
-                old_reserved[key] = str(value)
+            for key, text in items.items():
+                if text != '':
+                    wanted[key] = text
+                    old_reserved[key] = text
         if self.dialect == 's13':
             props = {k: v for k, v in old_user.items() if v != ''}
             props.update({k: v for k, v in old_reserved.items() if v != ''})
@@ -681,6 +731,8 @@ class Translator(object):
         image['disk_format'] = self.disk_format_to_glance(raw.get('disk_format'))
         image['container_format'] = self.container_format_to_glance(
             raw.get('container_format'))
+        for field in unset_formats(reserved):
+            image[field] = None
         image['size'] = _to_int(raw.get('size'), 0)
         image['virtual_size'] = None
         checksum = reserved.get(RESERVED_PROPERTIES['checksum'])
@@ -697,7 +749,7 @@ class Translator(object):
         image['owner'] = raw.get('owner') or None
         image['properties'] = user_props
         image['location'] = raw.get('location') or None
-        image['tags'] = parse_tags(reserved.get(RESERVED_PROPERTIES['tags']))
+        image['tags'] = parse_tags(reserved_text(reserved, 'tags'))
         visibility = reserved.get(RESERVED_PROPERTIES['visibility'])
         image['visibility'] = visibility_of(image['is_public'], visibility)
         image['os_hidden'] = parse_plankton_bool(
@@ -779,17 +831,27 @@ class Translator(object):
     def plankton_properties(self, meta, operation, current=None):
         """The Plankton property set to send (user and reserved keys)."""
         new_reserved = {}
+        changed = []
         for field, value in meta.fields.items():
             if self.rule(field, operation) == 'reserved' and value is not None:
-                key = RESERVED_PROPERTIES[field]
-                new_reserved[key] = render_reserved(value)
+                new_reserved.update(reserved_items(field, value))
+                changed.append(field)
         if operation == 'create' or current is None:
             new_reserved = {k: v for k, v in new_reserved.items() if v != ''}
             props = dict(meta.properties)
             props.update(new_reserved)
             return props
         old_user = current.get('properties') or {}
-        old_reserved = current.get('_reserved') or {}
+        old_reserved = dict(current.get('_reserved') or {})
+        unset = unset_formats(old_reserved)
+        still_unset = [f for f in unset if meta.fields.get(f) is None]
+        if still_unset != unset:
+            new_reserved[RESERVED_PROPERTIES['unset_formats']] = ','.join(still_unset)
+        # Pieces a shorter text no longer fills are deleted ('' on S16+,
+        # left out of S13's full set).
+        for field in changed:
+            for key in reserved_keys(old_reserved, field):
+                new_reserved.setdefault(key, '')
         if meta.purge:
             wanted = dict(meta.properties)
         else:
@@ -800,6 +862,7 @@ class Translator(object):
             props = {k: v for k, v in wanted.items() if v != ''}
             props.update(old_reserved)
             props.update(new_reserved)
+            # '' stays: a reset with no property at all would keep the old set.
             return props
         # S16+ merges; an empty value deletes a key.
         props = {}
@@ -1120,7 +1183,23 @@ V2_LIST_PARAMS = ('limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'tag',
 V2_TIME_OPS = {'eq': 'eq', 'neq': 'neq', 'gt': 'gt', 'gte': 'ge', 'lt': 'lt',
                'lte': 'le'}
 #: statuses left out of v2 lists
-V2_LIST_HIDDEN_STATUSES = {'deleted', 'pending_delete'}
+V2_LIST_HIDDEN_STATUSES = {'deleted', 'pending_delete', 'killed'}
+#: Filters whose value may carry an operator, ``eq:`` or ``in:a,b``
+#: (Glance splits these; another operator -> 400, so a name with a colon
+#: is asked for as ``eq:deb:11``).
+V2_OPERATOR_FILTERS = {'name', 'id', 'status', 'container_format', 'disk_format'}
+V2_FILTER_OPERATORS = ('eq', 'in')
+#: v1 filters that v2 refuses by name.
+V2_REMOVED_FILTERS = {
+    'changes-since': 'The "changes-since" filter is no longer available on v2.'}
+#: Core fields v2 lets change only while the image is queued (403 after).
+V2_QUEUED_ONLY_FIELDS = ('container_format', 'disk_format')
+
+
+def unset_formats(reserved):
+    """The format fields a placeholder was registered without."""
+    text = reserved.get(RESERVED_PROPERTIES['unset_formats']) or ''
+    return [f for f in text.split(',') if f in FORMAT_FIELDS]
 
 
 def parse_tags(value):
@@ -1148,7 +1227,7 @@ def render_reserved(value):
     if isinstance(value, bool):
         return render_plankton_bool(value)
     if isinstance(value, (list, tuple)):
-        return json.dumps(list(value)) if value else ''
+        return json.dumps(list(value), separators=(',', ':')) if value else ''
     return '' if value is None else str(value)
 
 
@@ -1275,6 +1354,18 @@ def _v2_value(translator, key, value):
     raise Invalid('Unsupported attribute %s' % key)
 
 
+def check_tags_fit(tags):
+    """413 unless the registry can keep ``tags``: their stored text takes
+    pieces of the object's metadata (RESERVED_PIECE_MAX characters each), and
+    a registry takes only so many metadata items and request headers."""
+    text = render_reserved(tags)
+    if len(text) > RESERVED_PIECE_MAX * RESERVED_TAG_PIECES_MAX:
+        raise Invalid('The tags of an image can take at most %d characters '
+                      'together in the registry (Pithos metadata); these take '
+                      '%d.' % (RESERVED_PIECE_MAX * RESERVED_TAG_PIECES_MAX,
+                               len(text)), status=413)
+
+
 def check_tag(tag):
     if len(tag) > V2_TAG_MAX:
         raise Invalid("Provided object does not match schema 'image': tag %r is too "
@@ -1347,6 +1438,10 @@ def v2_patch_changes(content_type, body):
             op = ops[0]
             pointer = raw[op]
         path = decode_json_pointer(pointer)
+        if path and path[0] == 'locations':
+            # Glance refuses these before looking at the pointer's depth.
+            raise Invalid("It's not allowed to %s locations if locations are "
+                          "invisible." % op, status=403)
         if len(path) != 1:
             raise Invalid("Invalid JSON pointer for this resource: '/%s'"
                           % '/'.join(path))
@@ -1404,6 +1499,10 @@ def meta_from_v2_patch(translator, image, changes):
               if v != (list(image.get('tags') or []) if k == 'tags' else image.get(k))}
     if 'name' in fields and fields['name'] is None:
         raise Invalid('The registry requires an image name; it cannot be removed.')
+    for key in V2_QUEUED_ONLY_FIELDS:
+        if key in fields and image.get('status') != QUEUED_STATUS:
+            raise Invalid('Attribute %s can be only replaced for a queued image.'
+                          % key, status=403)
     old = image.get('properties') or {}
     changed = {k: v for k, v in props.items() if old.get(k) != v}
     changed.update({k: '' for k in old if k not in props})

@@ -226,7 +226,7 @@ def subrequest(app, environ, method, path, headers=(), body=b'', query='',
 def fetch_image(app, environ, translator, image_id):
     """HEAD the image upstream -> (canonical Glance image, None) or (None, a
     Glance-shaped error response)."""
-    if not image_id or '/' in image_id:
+    if not image_id or '/' in image_id or image_id in tr.PLANKTON_IMAGES_SUBROUTES:
         return None, glance_error(
             404, 'Image with identifier %s not found' % image_id, environ)
     resp = subrequest(app, environ, 'HEAD', '/images/%s' % image_id)

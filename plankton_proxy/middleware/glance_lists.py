@@ -285,6 +285,9 @@ class GlanceLists(object):
             elif op == 'in':
                 if have not in value:
                     return False
+            elif op == 'own_or_public':     # value: the caller's uuid (or None)
+                if have != value and not image.get('is_public'):
+                    return False
         for key, value in q['props'].items():
             if image['properties'].get(key) != value:
                 return False

@@ -21,9 +21,11 @@ expects when it sends some (decisions 4, 5, 6):
   does (``zero_size_status``);
 * ``PUT /images/<id>`` **with data** or with ``x-image-meta-location`` on a
   queued image: the data (or the named Pithos file, streamed) overwrites the
-  placeholder object, which keeps its UUID and so the image id; then the
-  image becomes active with size and MD5.  On failure the placeholder is put
-  back (still queued).  Data to an image that is not queued -> 409;
+  placeholder object, which keeps its UUID and so the image id.  The image
+  shows ``saving`` while the data streams (a second upload meanwhile, from
+  any proxy process, gets 409), then becomes active with size and MD5.  On
+  failure the placeholder is put back and the image is queued again.  Data
+  to an image that is not queued -> 409;
 * with ``delete_uploaded = true``, ``DELETE /images/<id>`` also removes the
   Pithos file when the proxy itself uploaded it (decision 16).
 
@@ -352,6 +354,10 @@ class GlanceUpload(object):
             fields.pop('checksum', None)
             # Plankton stores its default formats when none are named;
             # glance_images wants them named for a registration.
+            unset = [f for f in tr.FORMAT_FIELDS if not fields.get(f)]
+            if unset:
+                meta.properties[tr.RESERVED_PROPERTIES['unset_formats']] = \
+                    ','.join(unset)
             disk, cont = self.translator.default_formats()
             fields.setdefault('disk_format', disk)
             fields.setdefault('container_format', cont)
@@ -419,23 +425,37 @@ class GlanceUpload(object):
                                 environ)
             meter = p.Meter(p.stream_reply(source, self.chunk_size), length=length,
                             cap=self.size_cap if self.size_cap >= 0 else None)
+        place = (container, name, True)
         try:
-            size, checksum = self.write(environ, account, token, container, name,
-                                        meter, length, placeholder=True)
-        finally:
+            self.mark_status(environ, image_id, current, tr.SAVING_STATUS)
+        except BaseException:
             if source is not None:
                 source.release_conn()
-        place = (container, name, True)
-        self.check_result(environ, account, token, place, fields, size, checksum)
-        headers = self.translator.reserved_update_headers(
-            current, {'checksum': checksum, 'status': None,
-                      'os_hash_algo': tr.OS_HASH_ALGO,
-                      'os_hash_value': meter.os_hash})
-        resp = c.subrequest(self.app, environ, 'PUT', '/images/%s' % image_id,
-                            headers=headers)
-        if resp.status_int >= 400:
-            self.cleanup(account, token, place)
-            return c.upstream_error(resp, environ, 'write', image_id)
+            raise
+        try:
+            try:
+                size, checksum = self.write(environ, account, token, container, name,
+                                            meter, length, placeholder=True)
+            finally:
+                if source is not None:
+                    source.release_conn()
+            self.check_result(environ, account, token, place, fields, size, checksum)
+            # (formats named only in this request are set by the metadata
+            # update that follows)
+            headers = self.translator.reserved_update_headers(
+                current, {'checksum': checksum, 'status': None,
+                          'os_hash_algo': tr.OS_HASH_ALGO,
+                          'os_hash_value': meter.os_hash, 'unset_formats': None})
+            resp = c.subrequest(self.app, environ, 'PUT', '/images/%s' % image_id,
+                                headers=headers)
+            if resp.status_int >= 400:
+                self.cleanup(account, token, place)
+                raise _Failed(c.upstream_error(resp, environ, 'write', image_id))
+        except BaseException:
+            # The placeholder is back (write/check_result/cleanup saw to the
+            # object); the image goes back to queued so the upload can be retried.
+            self.mark_status(environ, image_id, current, tr.QUEUED_STATUS, quiet=True)
+            raise
         # The rest of the request (name, properties...) is a metadata update;
         # Glance never purges properties on the PUT that uploads data.
         for field in ('size', 'checksum', 'location', 'status', 'os_hash_algo',
@@ -444,6 +464,28 @@ class GlanceUpload(object):
         meta.purge = False
         meta.has_data = False
         return self.continue_down(environ)
+
+    def mark_status(self, environ, image_id, current, status, quiet=False):
+        """Set the reserved status of a queued image (``saving`` while its
+        data streams, as Glance shows it, and ``queued`` again after a failed
+        upload).  ``saving`` also turns away a second upload, even one through
+        another proxy process, with 409."""
+        headers = self.translator.reserved_update_headers(current, {'status': status})
+        try:
+            resp = c.subrequest(self.app, environ, 'PUT', '/images/%s' % image_id,
+                                headers=headers)
+        except Exception as exc:
+            if not quiet:
+                raise
+            LOG.warning('could not set image status back to %s: %s', status,
+                        exc.__class__.__name__)
+            return
+        if resp.status_int >= 400:
+            if quiet:
+                LOG.warning('could not set image status back to %s: %d', status,
+                            resp.status_int)
+                return
+            raise _Failed(c.upstream_error(resp, environ, 'write', image_id))
 
     def open_source(self, environ, location, token):
         """A streaming GET of the Pithos file named by ``location``."""

@@ -13,24 +13,31 @@ sub-requests through the filters below it (queued create, data, members):
   is served (formats from the configured maps, no ``community``);
 * ``GET /images``: filters (``name``, ``status``, ``visibility``, ``owner``,
   ``container_format``, ``disk_format``, ``size_min``/``size_max``,
-  ``protected``, ``os_hidden`` (default false), ``checksum``, ``id``
-  (``in:a,b``), ``created_at``/``updated_at`` with ``gt:``/``gte:``/...,
-  repeated ``tag``, ``member_status``, other keys = properties),
+  ``protected``, ``os_hidden`` (default false), ``checksum``, ``id``;
+  ``eq:``/``in:a,b`` on name, id, status and the formats, another
+  operator -> 400; ``created_at``/``updated_at`` with ``gt:``/``gte:``/...
+  or none (eq), repeated ``tag``, ``member_status`` (``pending`` and
+  ``rejected`` leave out what is shared with the caller), other keys =
+  properties; ``changes-since`` -> 400; killed images are not listed),
   ``sort=k:dir,...`` or repeated ``sort_key``/``sort_dir``, ``limit`` and
   ``marker``; ``first``/``next`` links;
 * ``POST /images``: JSON create -> 201, a queued placeholder (decision 5,
   done by the data-path filters below);
 * ``GET``/``PATCH``/``DELETE /images/<id>``: PATCH takes
-  ``application/openstack-images-v2.1-json-patch`` (and v2.0's); DELETE ->
-  204, 403 when protected;
+  ``application/openstack-images-v2.1-json-patch`` (and v2.0's), formats
+  change only while queued (403); DELETE -> 204, 403 when protected; no
+  HEAD anywhere (405, as Glance);
 * ``PUT``/``DELETE /images/<id>/tags/<tag>``: 204;
-* ``PUT /images/<id>/file`` -> 204 (the data path below streams it into
-  Pithos), ``GET /images/<id>/file`` -> the data when download is on, else
-  501 naming the Pithos location;
+* ``PUT /images/<id>/file`` with ``application/octet-stream`` (else 415)
+  -> 204 (the data path below streams it into Pithos; the image is
+  ``saving`` meanwhile), ``GET /images/<id>/file`` -> the data when
+  download is on, else 501 naming the Pithos location;
 * ``GET``/``POST /images/<id>/members``, ``GET``/``PUT``/``DELETE
-  /images/<id>/members/<m>``: members of ``shared`` images; every member is
-  ``accepted`` (Plankton has no member status: a member may confirm
-  ``accepted``, ``pending``/``rejected`` -> 403).
+  /images/<id>/members/<m>``: members of ``shared`` images (403 for
+  others); only the owner adds and removes members, only the member
+  answers (403); every member is ``accepted`` (Plankton has no member
+  status: a member may confirm ``accepted``, ``pending``/``rejected`` ->
+  403).
 
 Anything else under ``/v2`` -> 404; errors have the one shape of
 decision 14.  Put it right after ``glance_errors``.
@@ -53,6 +60,11 @@ Configuration::
     # Most properties / tags an image may have (negative: unlimited) -> 413.
     property_quota = 128
     tag_quota = 128
+    # Astakos-style identity API that tells the caller's uuid (serve passes
+    # the embedded backend's), for the owner-only answers; empty: the
+    # registry's own checks decide (404 instead of 403).
+    # identity_url = https://accounts.example.org/identity/v2.0
+    identity_cache_ttl = 60
     # Read by the v1 rules this filter composes; they change nothing in v2
     # (v2 lists are always selected in the proxy, v2 never re-registers,
     # reads no x-image-meta headers and always answers JSON).
@@ -69,6 +81,7 @@ from webob import Response
 
 from plankton_proxy import translation as tr
 from plankton_proxy.middleware import _common as c
+from plankton_proxy.middleware._identity import CallerIdentity
 from plankton_proxy.middleware.glance_images import GlanceImages
 from plankton_proxy.middleware.glance_lists import GlanceLists
 
@@ -84,6 +97,10 @@ class GlanceV2(object):
         self.images = GlanceImages(app, conf)
         self.lists = GlanceLists(app, conf)
         self.tag_quota = c.conf_int(conf, 'tag_quota', tr.DEFAULT_TAG_QUOTA)
+        # Who the caller is decides v2's owner-only answers (403 where v1
+        # had 404) and what member_status=pending lists.
+        self.identity = CallerIdentity(conf.get('identity_url') or None,
+                                       ttl=c.conf_float(conf, 'identity_cache_ttl', 60.0))
         self.schemas = {
             'image': tr.v2_image_schema(self.translator),
             'images': tr.v2_images_schema(self.translator),
@@ -131,9 +148,8 @@ class GlanceV2(object):
             elif rest == ['file']:
                 table = {'GET': self.download, 'PUT': self.upload}
             elif len(rest) == 2 and rest[0] == 'tags' and rest[1]:
-                # PATH_INFO is latin-1 (PEP 3333); clients percent-encode tags as UTF-8
                 table, args = {'PUT': self.add_tag, 'DELETE': self.delete_tag}, \
-                    (parts[1], tr.latin1_to_text(rest[1]))
+                    (parts[1], rest[1])
             elif rest == ['members']:
                 table = {'GET': self.members, 'POST': self.add_member}
             elif len(rest) == 2 and rest[0] == 'members' and rest[1]:
@@ -141,9 +157,7 @@ class GlanceV2(object):
                                'DELETE': self.delete_member}, (parts[1], rest[1])
         if table is None:
             return None, (), None
-        if method == 'HEAD' and 'GET' in table:
-            method = 'GET'
-        handler = table.get(method)
+        handler = table.get(method)     # v2 serves no HEAD (Glance: 405)
         return handler, args, (None if handler else ', '.join(sorted(table)))
 
     @staticmethod
@@ -162,7 +176,18 @@ class GlanceV2(object):
         return self.json_reply(tr.v2_json(image, PREFIX), status)
 
     def fetch(self, environ, image_id):
-        return self.images.fetch(environ, image_id)
+        image, error = self.images.fetch(environ, image_id)
+        if error is not None and error.status_int == 404:
+            error = c.glance_error(404, 'No image found with ID %s' % image_id, environ)
+        return image, error
+
+    def caller(self, environ):
+        """The caller's uuid, or None when no identity service is configured
+        or it cannot tell (the owner-only checks are then the registry's)."""
+        try:
+            return self.identity.uuid(c.caller_token(environ))
+        except Exception:        # identity down: fall back, never fail a read
+            return None
 
     @staticmethod
     def passed_on(resp, environ):
@@ -187,12 +212,32 @@ class GlanceV2(object):
 
     # -- list ---------------------------------------------------------------
 
+    @staticmethod
+    def time_filter(param, value):
+        """``created_at=gte:2016-04-18T21:38:54Z`` (no operator: eq) ->
+        (list op, canonical time)."""
+        operator, moment = 'eq', value
+        try:
+            tr.parse_glance_time(value)
+        except tr.Invalid:
+            operator, _, moment = value.partition(':')
+        if operator not in tr.V2_TIME_OPS:
+            raise tr.Invalid("Unable to filter by unknown operator '%s'." % operator)
+        try:
+            when = tr.parse_glance_time(moment)
+        except tr.Invalid:
+            raise tr.Invalid('Bad "%s" query filter format. Use ISO 8601 DateTime '
+                             'notation.' % param)
+        return tr.V2_TIME_OPS[operator], tr.render_glance_time(when)
+
     def parse_list(self, environ):
         params = parse_qsl(environ.get('QUERY_STRING', ''), keep_blank_values=True)
         single = {}
         sort_keys, sort_dirs, tags, props, filters = [], [], [], {}, []
         sort = None
         for key, value in params:
+            if key in tr.V2_REMOVED_FILTERS:
+                raise tr.Invalid(tr.V2_REMOVED_FILTERS[key])
             if key == 'sort_key':
                 sort_keys.append(value)
             elif key == 'sort_dir':
@@ -254,18 +299,21 @@ class GlanceV2(object):
                     raise tr.Invalid('Invalid value for %s: %s' % (param, value))
                 value = value.lower() == 'true'
             elif op == 'time':
-                operator, _, moment = value.partition(':')
-                if operator not in tr.V2_TIME_OPS or not moment:
-                    raise tr.Invalid('Unable to filter on a %s: %s' % (param, value))
-                op = tr.V2_TIME_OPS[operator]
-                value = tr.render_glance_time(tr.parse_glance_time(moment))
+                op, value = self.time_filter(param, value)
             elif param == 'visibility':
                 if value not in tr.V2_VISIBILITIES + ('all',):
                     raise tr.Invalid('Invalid visibility value: %s' % value)
                 if value == 'all':
                     continue
-            if op == 'eq' and isinstance(value, str) and value.startswith('in:'):
-                op, value = 'in', set(v.strip() for v in value[3:].split(','))
+            if param in tr.V2_OPERATOR_FILTERS:
+                operator, sep, rest = value.partition(':')
+                if sep:
+                    if operator not in tr.V2_FILTER_OPERATORS:
+                        raise tr.Invalid("Unable to filter by unknown operator '%s'."
+                                         % operator)
+                    value = rest
+                    if operator == 'in':
+                        op, value = 'in', set(v.strip() for v in rest.split(','))
             filters.append((field, op, value))
         if 'os_hidden' not in single:
             filters.append(('os_hidden', 'bool', False))
@@ -273,7 +321,9 @@ class GlanceV2(object):
         if member_status not in tr.V2_MEMBER_STATUS_FILTERS:
             raise tr.Invalid('Invalid status value: %s' % member_status)
         if member_status in ('pending', 'rejected'):
-            filters.append(('id', 'in', set()))      # nobody is pending/rejected
+            # Nobody is pending or rejected: of the images shared with the
+            # caller none is left; the caller's own and public ones stay.
+            filters.append(('owner', 'own_or_public', self.caller(environ)))
         if marker is not None and not c.is_uuid_like(marker):
             raise tr.Invalid('Invalid marker format')
         return dict(limit=limit, marker=marker, sort=sort, sort_key=sort[0][0],
@@ -306,6 +356,9 @@ class GlanceV2(object):
 
     def create(self, environ):
         doc = self.json_body(environ)
+        if isinstance(doc, dict) and doc.get('owner') is not None and \
+                doc['owner'] == self.caller(environ):
+            del doc['owner']        # naming oneself the owner changes nothing
         meta = tr.meta_from_v2_create(self.translator, doc)
         self.images.check_quota(len(meta.properties))
         self.check_tag_quota(meta.fields.get('tags') or [])
@@ -349,6 +402,7 @@ class GlanceV2(object):
         if 0 <= self.tag_quota < len(tags):
             raise tr.Invalid('Maximum number of tags exceeded: attempted %d, '
                              'maximum %d' % (len(tags), self.tag_quota), status=413)
+        tr.check_tags_fit(tags)
 
     def delete(self, environ, image_id):
         resp = self.images.delete(environ, image_id)
@@ -359,6 +413,8 @@ class GlanceV2(object):
     # -- tags ---------------------------------------------------------------
 
     def change_tags(self, environ, image_id, tag, add):
+        # PATH_INFO is latin-1 (PEP 3333); the tag's bytes are UTF-8.
+        tag = tr.latin1_to_text(tag)
         tr.check_tag(tag)
         with self.images.locks(image_id):
             current, error = self.fetch(environ, image_id)
@@ -388,6 +444,10 @@ class GlanceV2(object):
     # -- data ---------------------------------------------------------------
 
     def upload(self, environ, image_id):
+        media = (environ.get('CONTENT_TYPE') or '').split(';')[0].strip().lower()
+        if media != tr.GLANCE_DATA_CONTENT_TYPE:
+            return c.glance_error(415, 'Invalid content type %s' % (media or None),
+                                  environ)
         length = environ.get('CONTENT_LENGTH')
         length = int(length) if length not in (None, '') else None
         if length is None and 'chunked' not in \
@@ -399,6 +459,10 @@ class GlanceV2(object):
         if current['status'] != 'queued':
             return c.glance_error(409, 'Image status transition from %s to saving '
                                   'is not allowed' % current['status'], environ)
+        missing = [f for f in tr.FORMAT_FIELDS if current.get(f) is None]
+        if missing:
+            return c.glance_error(400, 'Properties %s must be set prior to saving '
+                                  'data.' % ', '.join(missing), environ)
         resp = c.subrequest(self.app, environ, 'PUT', '/images/%s' % image_id,
                             face='v1', meta=tr.RequestMeta(has_data=True),
                             headers=[('Content-Type', 'application/octet-stream')],
@@ -443,6 +507,14 @@ class GlanceV2(object):
                 % (member, image_id), environ)
         return image, ids, None
 
+    def owner_only(self, environ, image, action):
+        """403 unless the caller owns ``image`` (which the caller can see)."""
+        caller = self.caller(environ)
+        if caller is not None and caller != image.get('owner'):
+            return c.glance_error(403, 'Not allowed to %s members for image %s.'
+                                  % (action, image['id']), environ)
+        return None
+
     def shared_image(self, environ, image_id):
         image, error = self.fetch(environ, image_id)
         if error:
@@ -456,6 +528,8 @@ class GlanceV2(object):
         image, ids, error = self.image_and_members(environ, image_id)
         if error:
             return error
+        if image['visibility'] != 'shared':
+            return c.glance_error(403, 'Only shared images have members.', environ)
         return self.json_reply({
             'members': [tr.v2_member_json(image, m, PREFIX) for m in ids],
             'schema': PREFIX + '/schemas/members'})
@@ -476,6 +550,9 @@ class GlanceV2(object):
         if not isinstance(member, str):
             raise tr.Invalid('Expected a member in the form: {"member": "image_id"}')
         image, error = self.shared_image(environ, image_id)
+        if error:
+            return error
+        error = self.owner_only(environ, image, 'create')
         if error:
             return error
         ids, error = self.member_ids(environ, image_id)
@@ -500,6 +577,11 @@ class GlanceV2(object):
         image, _ids, error = self.image_and_members(environ, image_id, member)
         if error:
             return error
+        caller = self.caller(environ)
+        if caller is not None and caller == image.get('owner') != member:
+            # The answer is the member's to give, not the owner's.
+            return c.glance_error(403, 'Not allowed to update members for image %s.'
+                                  % image_id, environ)
         if status != tr.V2_MEMBER_STATUS:
             return c.glance_error(
                 403, "Member status '%s' cannot be kept: the registry (Plankton) "
@@ -509,6 +591,9 @@ class GlanceV2(object):
 
     def delete_member(self, environ, image_id, member):
         image, error = self.fetch(environ, image_id)
+        if error:
+            return error
+        error = self.owner_only(environ, image, 'delete')
         if error:
             return error
         resp = c.subrequest(self.app, environ, 'DELETE', '/images/%s/members/%s'

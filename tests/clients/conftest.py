@@ -37,7 +37,7 @@ DOWNLOAD_CAVEAT = ('off by default: Plankton serves no data, so the proxy stream
 
 #: One user (uuid, token) per client, so that each client's lists hold its own images.
 CLIENT_USERS = ['alice', 'bob', 'glance', 'lib', 'sdk', 'cloud', 'osc', 'odd', 'swift',
-                'keystone', 'osc2', 'sdk2', 'glance2', 'member2']
+                'keystone', 'glance4', 'osc2', 'sdk2', 'glance2', 'member2']
 
 
 def _user(name):

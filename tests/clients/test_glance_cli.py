@@ -161,7 +161,12 @@ def test_uploads(stack, g, tmp_path):
     assert r.returncode == 0, r.stderr
     r = g('image-create', '--name', 'acc-q2', close_stdin=True)
     assert r.returncode == 0, r.stderr
-    r = g('image-update', glance_show(r.stdout)['id'], '--file', str(disk))
+    queued = glance_show(r.stdout)['id']
+    # data needs both formats, from the request or the stored image (Glance v1)
+    r = g('image-update', queued, '--file', str(disk))
+    assert r.returncode == 1 and 'format is not specified' in r.stderr
+    r = g('image-update', queued, '--file', str(disk), '--disk-format', 'raw',
+          '--container-format', 'bare')
     assert r.returncode == 0, r.stderr
     assert glance_show(r.stdout)['status'] == 'active'
     cmd = ' '.join(shlex.quote(a) for a in glance_argv(
@@ -170,7 +175,8 @@ def test_uploads(stack, g, tmp_path):
     r = run(['bash', '-c', 'cat %s | %s' % (shlex.quote(str(disk)), cmd)])
     assert r.returncode == 0, r.stderr
     assert glance_show(r.stdout)['size'] == '200000'
-    r = g('image-create', '--name', 'acc-q3', close_stdin=True)
+    r = g('image-create', '--name', 'acc-q3', '--disk-format', 'raw',
+          '--container-format', 'bare', close_stdin=True)
     queued = glance_show(r.stdout)['id']
     loc = stack.upload(TOKEN, 'images', 'later.img', b'L' * 77)
     r = g('image-update', queued, '--location', loc, '--size', '77')

@@ -133,7 +133,8 @@ def test_set_location_on_queued(stack):
     r = run(osc_argv(stack.url, TOKEN)[:1] + ['--version'])
     assert r.returncode == 0
     gc = glance_lib(stack.url, TOKEN)
-    queued = gc.images.create(name='osc-queued')
+    queued = gc.images.create(name='osc-queued', disk_format='raw',
+                              container_format='bare')
     loc = stack.upload(TOKEN, 'images', 'osc-queued.img', b'q' * 10)
     r = osc(stack.url, TOKEN, 'image', 'set', '--location', loc, queued.id)
     assert r.returncode == 0, r.stderr

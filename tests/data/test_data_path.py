@@ -198,9 +198,14 @@ def test_glance_cli_stdin_forms(data_stack, tmp_path):
     assert r.returncode == 0, r.stderr
     image_id = field(r.stdout, 'id')
     assert field(r.stdout, 'status') == 'queued'
-    # pipe (chunked, no size) into the queued image: active, same id
+    assert field(r.stdout, 'disk_format') == 'None'     # never set, as Glance shows
+    # data needs both formats, from the request or the stored image (Glance v1)
     path, data = random_file(tmp_path, 200000)
     r = glance(data_stack.url, 'image-update', '--file', path, image_id)
+    assert r.returncode == 1 and 'format is not specified' in r.stderr
+    # pipe (chunked, no size) into the queued image: active, same id
+    r = glance(data_stack.url, 'image-update', '--file', path, '--disk-format', 'raw',
+               '--container-format', 'bare', image_id)
     assert r.returncode == 0, r.stderr
     assert field(r.stdout, 'id') == image_id
     assert field(r.stdout, 'status') == 'active'
@@ -270,7 +275,8 @@ def test_queued_activated_by_location(data_stack):
     image_id = resp.json()['image']['id']
     assert resp.json()['image']['status'] == 'queued'
     resp = requests.put('%s/v1/images/%s' % (data_stack.url, image_id), headers=dict(
-        H, **{'x-image-meta-location': loc, 'x-image-meta-size': '300000'}))
+        H, **{'x-image-meta-location': loc, 'x-image-meta-size': '300000',
+              'x-image-meta-disk_format': 'raw', 'x-image-meta-container_format': 'bare'}))
     assert resp.status_code == 200, resp.text
     image = resp.json()['image']
     assert (image['id'], image['status'], image['size'], image['checksum']) == \
@@ -588,7 +594,9 @@ def test_delete_uploaded_option(tmp_path):
         resp = post_data(stack, 'to delete', os.urandom(1000))
         image_id = resp.json()['image']['id']
         resp = requests.post(stack.url + '/v1/images',
-                             headers=dict(H, **{'x-image-meta-name': 'queued then data'}))
+                             headers=dict(H, **{'x-image-meta-name': 'queued then data',
+                                                'x-image-meta-disk_format': 'raw',
+                                                'x-image-meta-container_format': 'bare'}))
         queued = resp.json()['image']['id']
         resp = requests.put('%s/v1/images/%s' % (stack.url, queued), data=b'q' * 100,
                             headers=H)

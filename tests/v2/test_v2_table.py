@@ -86,7 +86,7 @@ def test_create_body(t):
     assert meta.properties == {'k': 'v'}
     props = t.plankton_properties(meta, 'create')
     assert props['x_glance_visibility'] == 'private'
-    assert props['x_glance_tags'] == '["a", "b"]'
+    assert props['x_glance_tags'] == '["a","b"]'
     assert props['x_glance_protected'] == 'true'
 
 
