@@ -4,14 +4,11 @@ openstacksdk's default proxy, glanceclient 2.17's v2) are in tests/clients, whos
 outcomes make docs/compatibility.rst."""
 
 import json
-import os
-import sys
 import uuid
 
 import pytest
 import requests
 
-BIN = os.path.dirname(sys.executable)
 PATCH = 'application/openstack-images-v2.1-json-patch'
 
 

@@ -3,17 +3,14 @@
 
 import hashlib
 import http.client
-import json
 import os
 import socket
-import subprocess
 import time
 import uuid
 
-import pytest
 import requests
 
-from tests.v2.test_v2_clients import BIN, alice, stack, v2  # noqa: F401 (fixtures)
+from tests.v2.test_v2_clients import alice, stack, v2  # noqa: F401 (fixtures)
 
 ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
 DOWNLOAD_INI = os.path.join(ROOT, 'etc', 'paste-download.ini')
