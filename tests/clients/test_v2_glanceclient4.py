@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import pytest
 import requests
 
-from tests.clients.conftest import USERS
+from tests.clients.conftest import DOWNLOAD_CAVEAT, OPT_IN, USERS
 from tests.clients.glanceclient4 import glanceclient4  # noqa: F401 (fixture)
 from tests.clients.helpers import glance_list, glance_table, run, run_many
 
@@ -24,11 +24,6 @@ CLI = 'glance CLI 4.x (v2)'
 LIB = 'glanceclient.v2 4.x'
 UUID, TOKEN = USERS['glance4']
 BOB, BOB_TOKEN = USERS['bob']
-DOWNLOAD_CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'etc', 'paste-download.ini')
-OPT_IN = ' (operator opt-in: etc/paste-download.ini)'
-DOWNLOAD_CAVEAT = ('off by default: Plankton serves no data, so the proxy streams it '
-                   'from Pithos only when the operator enables glance_download')
 NO_DOWNLOAD = ('Plankton serves no image data: 501 naming the pithos:// location '
                '(download it from Pithos), unless the operator enables streaming')
 MEMBER_CAVEAT = ("Plankton keeps no member status: a new member is 'accepted' at once "
@@ -39,14 +34,6 @@ ACCEPT_CAVEAT = ("Plankton keeps no member status: the member is 'accepted' alre
 #: own keeps it apart from the 2.17 CLI's.
 HOME4 = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), 'build', 'glanceclient4-home')
-
-
-@pytest.fixture(scope='module')
-def download_stack(users_file):
-    from plankton_proxy.testing import Stack
-    s = Stack(['--in-memory', '--config', DOWNLOAD_CONFIG], users_file=users_file)
-    yield s
-    s.stop()
 
 
 def glance4_argv(installed, url, *args, token=TOKEN):
