@@ -1199,6 +1199,8 @@ V2_FILTER_OPERATORS = ('eq', 'in')
 #: v1 filters that v2 refuses by name.
 V2_REMOVED_FILTERS = {
     'changes-since': 'The "changes-since" filter is no longer available on v2.'}
+#: Image actions of v2.3 (admin-only in Glance's default policy).
+V2_IMAGE_ACTIONS = ('deactivate', 'reactivate')
 #: Core fields v2 lets change only while the image is queued (403 after).
 V2_QUEUED_ONLY_FIELDS = ('container_format', 'disk_format')
 

@@ -200,3 +200,14 @@ def test_created_at_stays_when_the_image_changes(stack, alice):
     head = requests.head(stack.url + '/v1/images/' + im['id'],
                          headers={'X-Auth-Token': alice[1]}).headers
     assert head['x-image-meta-created_at'].startswith(im['created_at'][:-1])
+
+
+def test_deactivate_and_reactivate_are_refused(stack, alice, bob):
+    im = new_image(stack, alice[1])
+    for action in ('deactivate', 'reactivate'):
+        path = '/images/%s/actions/%s' % (im['id'], action)
+        resp = v2(stack, alice[1], 'POST', path)
+        assert resp.status_code == 403 and 'not authorized' in error_message(resp)
+        assert v2(stack, bob[1], 'POST', path).status_code == 404
+        assert v2(stack, alice[1], 'GET', path).status_code == 405
+    assert v2(stack, alice[1], 'GET', '/images/' + im['id']).json()['status'] == 'active'
