@@ -30,7 +30,7 @@ Dialects: ``s16`` (Synnefo 0.16-0.20, the default) and ``s13`` (Synnefo
 import json
 import re
 import string
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import quote, unquote
 
 # ---------------------------------------------------------------------------
@@ -64,6 +64,10 @@ RESERVED_PROPERTIES = {
     # Formats a queued placeholder holds only because Plankton stores its
     # defaults: Glance shows them null until the caller sets them.
     'unset_formats': RESERVED_PREFIX + 'unset_formats',   # e.g. 'disk_format'
+    # When the proxy registered the image: Synnefo 0.16+ reports the file's
+    # last change as created_at (plankton.md §2.8), which moves with every
+    # update and reorders Glance's default created_at-desc lists.
+    'created_at': RESERVED_PREFIX + 'created_at',
 }
 FORMAT_FIELDS = ('disk_format', 'container_format')
 #: Pithos keeps a metadata value under 256 characters (plankton.md §2.3):
@@ -449,7 +453,6 @@ def render_glance_time(value):
 
 def parse_glance_time(value):
     """ISO 8601 as Glance accepts it for ``changes-since`` -> naive UTC."""
-    from datetime import timezone
     text = (value or '').strip()
     if not text:
         raise Invalid('Unrecognized changes-since value')
@@ -737,7 +740,8 @@ class Translator(object):
         image['virtual_size'] = None
         checksum = reserved.get(RESERVED_PROPERTIES['checksum'])
         image['checksum'] = checksum or None        # never the Merkle hash
-        image['created_at'] = render_glance_time(parse_plankton_time(raw.get('created_at')))
+        image['created_at'] = render_glance_time(parse_plankton_time(
+            reserved.get(RESERVED_PROPERTIES['created_at']) or raw.get('created_at')))
         image['updated_at'] = render_glance_time(parse_plankton_time(raw.get('updated_at')))
         image['deleted_at'] = None
         image['deleted'] = False
@@ -836,6 +840,9 @@ class Translator(object):
             if self.rule(field, operation) == 'reserved' and value is not None:
                 new_reserved.update(reserved_items(field, value))
                 changed.append(field)
+        if operation == 'create':
+            new_reserved[RESERVED_PROPERTIES['created_at']] = \
+                datetime.now(timezone.utc).strftime(PLANKTON_TIME_FORMATS[0])
         if operation == 'create' or current is None:
             new_reserved = {k: v for k, v in new_reserved.items() if v != ''}
             props = dict(meta.properties)
@@ -1192,6 +1199,8 @@ V2_FILTER_OPERATORS = ('eq', 'in')
 #: v1 filters that v2 refuses by name.
 V2_REMOVED_FILTERS = {
     'changes-since': 'The "changes-since" filter is no longer available on v2.'}
+#: Image actions of v2.3 (admin-only in Glance's default policy).
+V2_IMAGE_ACTIONS = ('deactivate', 'reactivate')
 #: Core fields v2 lets change only while the image is queued (403 after).
 V2_QUEUED_ONLY_FIELDS = ('container_format', 'disk_format')
 

@@ -32,6 +32,8 @@ sub-requests through the filters below it (queued create, data, members):
   -> 204 (the data path below streams it into Pithos; the image is
   ``saving`` meanwhile), ``GET /images/<id>/file`` -> the data when
   download is on, else 501 naming the Pithos location;
+* ``POST /images/<id>/actions/deactivate|reactivate`` -> 403 (admin-only
+  in Glance; Plankton has no deactivated state);
 * ``GET``/``POST /images/<id>/members``, ``GET``/``PUT``/``DELETE
   /images/<id>/members/<m>``: members of ``shared`` images (403 for
   others); only the owner adds and removes members, only the member
@@ -152,6 +154,9 @@ class GlanceV2(object):
                     (parts[1], rest[1])
             elif rest == ['members']:
                 table = {'GET': self.members, 'POST': self.add_member}
+            elif len(rest) == 2 and rest[0] == 'actions' and \
+                    rest[1] in tr.V2_IMAGE_ACTIONS:
+                table, args = {'POST': self.action}, (parts[1], rest[1])
             elif len(rest) == 2 and rest[0] == 'members' and rest[1]:
                 table, args = {'GET': self.member, 'PUT': self.member_status,
                                'DELETE': self.delete_member}, (parts[1], rest[1])
@@ -481,6 +486,19 @@ class GlanceV2(object):
         resp = c.subrequest(self.app, environ, environ['REQUEST_METHOD'],
                             '/images/%s/file' % image_id, face='v1', headers=headers)
         return self.passed_on(resp, environ)
+
+    # -- actions ------------------------------------------------------------
+
+    def action(self, environ, image_id, action):
+        """deactivate/reactivate (v2.3): admin-only in Glance's default
+        policy, and Plankton has no deactivated state, so -> 403 for anyone
+        who can see the image."""
+        _image, error = self.fetch(environ, image_id)
+        if error:
+            return error
+        return c.glance_error(403, 'You are not authorized to complete %s action: '
+                              'the registry (Plankton) has no deactivated images.'
+                              % action, environ)
 
     # -- members ------------------------------------------------------------
 

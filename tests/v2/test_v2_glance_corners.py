@@ -2,6 +2,7 @@
 Glance v2 (master) answers: owner-only member calls, queued-only formats,
 filter operators, upload media type, HEAD, locations, killed images."""
 
+import time
 import uuid
 
 import pytest
@@ -185,3 +186,28 @@ def test_formats_never_set_show_null_and_must_be_set_before_data(stack, alice):
                          headers={'X-Auth-Token': alice[1]}).headers
     assert head['x-image-meta-disk_format'] == 'raw'
     assert head['x-image-meta-container_format'] == 'bare'
+
+
+def test_created_at_stays_when_the_image_changes(stack, alice):
+    """Synnefo 0.16+ reports the file's last change as created_at; the proxy
+    keeps the registration time instead, so lists keep their order."""
+    im = queued_image(stack, alice[1])
+    time.sleep(1.1)
+    resp = patch(stack, alice[1], im['id'], [{'op': 'add', 'path': '/k', 'value': 'v'}])
+    assert resp.status_code == 200
+    assert resp.json()['created_at'] == im['created_at']
+    assert resp.json()['updated_at'] > im['created_at']
+    head = requests.head(stack.url + '/v1/images/' + im['id'],
+                         headers={'X-Auth-Token': alice[1]}).headers
+    assert head['x-image-meta-created_at'].startswith(im['created_at'][:-1])
+
+
+def test_deactivate_and_reactivate_are_refused(stack, alice, bob):
+    im = new_image(stack, alice[1])
+    for action in ('deactivate', 'reactivate'):
+        path = '/images/%s/actions/%s' % (im['id'], action)
+        resp = v2(stack, alice[1], 'POST', path)
+        assert resp.status_code == 403 and 'not authorized' in error_message(resp)
+        assert v2(stack, bob[1], 'POST', path).status_code == 404
+        assert v2(stack, alice[1], 'GET', path).status_code == 405
+    assert v2(stack, alice[1], 'GET', '/images/' + im['id']).json()['status'] == 'active'
