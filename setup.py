@@ -40,6 +40,8 @@ setup(
             'keystonemiddleware>=10',
             'oslo.middleware>=6',
             'Paste>=3',
+            # README.rst and docs/ must render (tests/ops/test_docs_render.py).
+            'docutils>=0.18',
         ],
         # `python -m benchmarks.run` (benchmarks/): plots and profiles. It also
         # wants Debian's wrk and nginx (apt-get install wrk nginx) and skips
