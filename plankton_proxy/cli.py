@@ -180,8 +180,11 @@ def serve(args):
         max_clients=args.max_clients, keepalive=args.keepalive,
         access_log=args.access_log and not pipeline_has(app, 'AccessLogMiddleware')))
 
+    apis = '%s/v1' % proxy_url
+    if pipeline_has(app, 'GlanceV2'):
+        apis = '%s/v2 and %s' % (proxy_url, apis)
     lines = ['plankton-proxy %s' % proxy_url,
-             '  Glance v1 API:   %s/v1  (pipeline "%s" of %s)' % (proxy_url, args.pipeline, config),
+             '  Glance API:      %s  (pipeline "%s" of %s)' % (apis, args.pipeline, config),
              '  upstream:        %s' % global_conf['upstream']]
     if not args.upstream:
         lines += ['  embedded backend (%s, %s):' % (

@@ -14,6 +14,10 @@ def test_serve_runs_the_stack_and_stops_cleanly(tmp_path, sig):
     try:
         banner = ''.join(stack.output)
         assert 'local use only' in banner
+        # both faces of the shipped pipeline are named, each an answering URL
+        assert '%s/v2 and %s/v1' % (stack.url, stack.url) in banner
+        for face in ('/v1', '/v2'):
+            assert requests.get(stack.url + face).status_code == 200
         assert requests.get(stack.url + '/').status_code == 300
         uuid, token = stack.users[0]
         # The embedded backend answers its identity, Pithos and Plankton APIs.
