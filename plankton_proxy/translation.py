@@ -63,7 +63,7 @@ RESERVED_PROPERTIES = {
     'os_hash_value': RESERVED_PREFIX + 'os_hash_value',
     # Formats a queued placeholder holds only because Plankton stores its
     # defaults: Glance shows them null until the caller sets them.
-    'unset_formats': RESERVED_PREFIX + 'unset_formats',   # e.g. 'disk_format'
+    'unset_formats': RESERVED_PREFIX + 'unset_formats',   # e.g. ["disk_format"]
     # When the proxy registered the image: Synnefo 0.16+ reports the file's
     # last change as created_at (plankton.md §2.8), which moves with every
     # update and reorders Glance's default created_at-desc lists.
@@ -753,7 +753,7 @@ class Translator(object):
         image['owner'] = raw.get('owner') or None
         image['properties'] = user_props
         image['location'] = raw.get('location') or None
-        image['tags'] = parse_tags(reserved_text(reserved, 'tags'))
+        image['tags'] = parse_reserved_list(reserved_text(reserved, 'tags'))
         visibility = reserved.get(RESERVED_PROPERTIES['visibility'])
         image['visibility'] = visibility_of(image['is_public'], visibility)
         image['os_hidden'] = parse_plankton_bool(
@@ -853,7 +853,7 @@ class Translator(object):
         unset = unset_formats(old_reserved)
         still_unset = [f for f in unset if meta.fields.get(f) is None]
         if still_unset != unset:
-            new_reserved[RESERVED_PROPERTIES['unset_formats']] = ','.join(still_unset)
+            new_reserved.update(reserved_items('unset_formats', still_unset))
         # Pieces a shorter text no longer fills are deleted ('' on S16+,
         # left out of S13's full set).
         for field in changed:
@@ -1207,12 +1207,12 @@ V2_QUEUED_ONLY_FIELDS = ('container_format', 'disk_format')
 
 def unset_formats(reserved):
     """The format fields a placeholder was registered without."""
-    text = reserved.get(RESERVED_PROPERTIES['unset_formats']) or ''
-    return [f for f in text.split(',') if f in FORMAT_FIELDS]
+    return [f for f in parse_reserved_list(reserved_text(reserved, 'unset_formats'))
+            if f in FORMAT_FIELDS]
 
 
-def parse_tags(value):
-    """Reserved ``tags`` value (a JSON array) -> list of str."""
+def parse_reserved_list(value):
+    """A reserved list value (a JSON array, e.g. tags) -> list of str."""
     if not value:
         return []
     try:

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from webob import Request
 
 from plankton_proxy.errors import error_response
+from plankton_proxy.middleware._identity import CallerIdentity
 from plankton_proxy import translation as tr
 
 #: environ flag: this request is already in Plankton terms (a sub-request
@@ -372,3 +373,10 @@ def conf_float(conf, name, default):
     if value in (None, ''):
         return default
     return float(value)
+
+
+def caller_identity(conf):
+    """The cached identity lookup a filter's ``identity_url`` and
+    ``identity_cache_ttl`` options describe (no URL: every caller unknown)."""
+    return CallerIdentity(conf.get('identity_url') or None,
+                          ttl=conf_float(conf, 'identity_cache_ttl', 60.0))

@@ -49,7 +49,6 @@ from webob import Response
 from plankton_proxy import translation as tr
 from plankton_proxy.errors import UpstreamError
 from plankton_proxy.middleware import _common as c
-from plankton_proxy.middleware._identity import CallerIdentity
 from plankton_proxy.middleware.glance_images import plankton_list
 
 #: Plankton routes member ids matching this only (plankton.md §1.2; ASCII:
@@ -66,8 +65,7 @@ class GlanceMembers(object):
         self.translator = tr.Translator.from_conf(conf)
         self.quota = c.conf_int(conf, 'member_quota', tr.DEFAULT_MEMBER_QUOTA)
         self.locks = c.KeyedLocks()
-        self.identity = CallerIdentity(conf.get('identity_url') or None,
-                                       ttl=c.conf_float(conf, 'identity_cache_ttl', 60.0))
+        self.identity = c.caller_identity(conf)
 
     def caller(self, environ):
         return self.identity.uuid(c.caller_token(environ))

@@ -85,7 +85,7 @@ from webob import Request
 from plankton_proxy import translation as tr
 from plankton_proxy.middleware import _common as c
 from plankton_proxy.middleware import _pithos as p
-from plankton_proxy.middleware._identity import CallerIdentity, IdentityUnavailable
+from plankton_proxy.middleware._identity import IdentityUnavailable
 
 LOG = logging.getLogger(__name__)
 
@@ -106,8 +106,7 @@ class GlanceUpload(object):
         self.app = app
         self.translator = tr.Translator.from_conf(conf)
         self.pithos = p.Pithos.from_conf(conf)
-        self.identity = CallerIdentity(conf.get('identity_url'),
-                                       ttl=c.conf_float(conf, 'identity_cache_ttl', 60.0))
+        self.identity = c.caller_identity(conf)
         self.container = conf.get('upload_container', 'images').strip() or 'images'
         self.object_name = conf.get('object_name', '{name}-{random}').strip()
         self.size_cap = c.conf_int(conf, 'image_size_cap', tr.DEFAULT_IMAGE_SIZE_CAP)
@@ -356,8 +355,7 @@ class GlanceUpload(object):
             # glance_images wants them named for a registration.
             unset = [f for f in tr.FORMAT_FIELDS if not fields.get(f)]
             if unset:
-                meta.properties[tr.RESERVED_PROPERTIES['unset_formats']] = \
-                    ','.join(unset)
+                meta.properties.update(tr.reserved_items('unset_formats', unset))
             disk, cont = self.translator.default_formats()
             fields.setdefault('disk_format', disk)
             fields.setdefault('container_format', cont)
@@ -426,14 +424,11 @@ class GlanceUpload(object):
             meter = p.Meter(p.stream_reply(source, self.chunk_size), length=length,
                             cap=self.size_cap if self.size_cap >= 0 else None)
         place = (container, name, True)
-        try:
-            self.mark_status(environ, image_id, current, tr.SAVING_STATUS)
-        except BaseException:
-            if source is not None:
-                source.release_conn()
-            raise
+        saving = False
         try:
             try:
+                self.mark_status(environ, image_id, current, tr.SAVING_STATUS)
+                saving = True
                 size, checksum = self.write(environ, account, token, container, name,
                                             meter, length, placeholder=True)
             finally:
@@ -454,7 +449,9 @@ class GlanceUpload(object):
         except BaseException:
             # The placeholder is back (write/check_result/cleanup saw to the
             # object); the image goes back to queued so the upload can be retried.
-            self.mark_status(environ, image_id, current, tr.QUEUED_STATUS, quiet=True)
+            if saving:
+                self.mark_status(environ, image_id, current, tr.QUEUED_STATUS,
+                                 quiet=True)
             raise
         # The rest of the request (name, properties...) is a metadata update;
         # Glance never purges properties on the PUT that uploads data.

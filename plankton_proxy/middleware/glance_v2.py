@@ -83,7 +83,6 @@ from webob import Response
 
 from plankton_proxy import translation as tr
 from plankton_proxy.middleware import _common as c
-from plankton_proxy.middleware._identity import CallerIdentity
 from plankton_proxy.middleware.glance_images import GlanceImages
 from plankton_proxy.middleware.glance_lists import GlanceLists
 
@@ -101,8 +100,7 @@ class GlanceV2(object):
         self.tag_quota = c.conf_int(conf, 'tag_quota', tr.DEFAULT_TAG_QUOTA)
         # Who the caller is decides v2's owner-only answers (403 where v1
         # had 404) and what member_status=pending lists.
-        self.identity = CallerIdentity(conf.get('identity_url') or None,
-                                       ttl=c.conf_float(conf, 'identity_cache_ttl', 60.0))
+        self.identity = c.caller_identity(conf)
         self.schemas = {
             'image': tr.v2_image_schema(self.translator),
             'images': tr.v2_images_schema(self.translator),
@@ -189,10 +187,7 @@ class GlanceV2(object):
     def caller(self, environ):
         """The caller's uuid, or None when no identity service is configured
         or it cannot tell (the owner-only checks are then the registry's)."""
-        try:
-            return self.identity.uuid(c.caller_token(environ))
-        except Exception:        # identity down: fall back, never fail a read
-            return None
+        return self.identity.uuid(c.caller_token(environ))
 
     @staticmethod
     def passed_on(resp, environ):
